@@ -1,0 +1,24 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .scope import scope_for
+
+# (label, url name, permission needed). The menu shows what the user's scope allows.
+NAVIGATION = [
+    (_("工作台"), "home", "dashboard.view"),
+    (_("培训机构"), "institutions:list", "institutions.view"),
+    (_("审计日志"), "audit_log", "audit.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_for(user)
+    items = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, permission in NAVIGATION
+        if scope.can(permission)
+    ]
+    return {"nav_items": items, "user_roles": sorted(scope.roles)}

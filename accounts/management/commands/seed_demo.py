@@ -1,0 +1,50 @@
+"""Demo data: one user per role (printed with their passwords) and a few thousand institutions."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from accounts.services import user_create
+from institutions.demo import institution_demo_create
+from institutions.models import Region
+
+# Printed on every run and in the README: demo data only, never a real deployment.
+DEMO_PASSWORD = "Shouhu@2023"  # noqa: S105
+
+# username, role, region, department, name shown in the menu
+DEMO_USERS = [
+    ("county_xiaodian", "county_officer", "140105", "education", "小店区教育局 王检查"),
+    ("county_pingcheng", "county_officer", "140213", "education", "平城区教育局 李检查"),
+    ("city_taiyuan", "city_staff", "140100", "education", "太原市教育局 张科长"),
+    ("province", "province_staff", "140000", "education", "省教育厅 赵处长"),
+    ("dept_fire", "department_user", "140100", "fire", "太原市消防救援支队 刘参谋"),
+    ("dept_police", "department_user", "140000", "public_security", "省公安厅 陈警官"),
+    ("dept_sports", "department_user", "140000", "sports", "省体育局 周科员"),
+    ("admin", "admin", "140000", "education", "系统管理员"),
+    ("auditor", "auditor", "140000", "education", "审计员 孙审计"),
+]
+
+
+class Command(BaseCommand):
+    help = "创建演示数据：每个角色一个演示账号，以及数千家演示培训机构（可重复运行）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--institutions", type=int, default=3000)
+
+    def handle(self, *args, **opts):
+        if not Region.objects.filter(code="140000").exists():
+            call_command("load_regions", province="140000", stdout=self.stdout)
+        created = institution_demo_create(total=opts["institutions"])
+        self.stdout.write(f"演示培训机构：新增 {created} 家")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, role, region, department, full_name in DEMO_USERS:
+            if not User.objects.filter(username=username).exists():
+                user_create(
+                    username=username,
+                    role=role,
+                    region_code=region,
+                    department=department,
+                    password=DEMO_PASSWORD,
+                    full_name=full_name,
+                )
+            self.stdout.write(f"  {username:<18} {DEMO_PASSWORD}  {role:<16} {region} {full_name}")

@@ -1,0 +1,156 @@
+"""Roles, departments, checklist sections and the permission strings each role grants.
+
+This is data, not logic: the scope module (accounts/scope.py) reads it. A permission
+string that is not listed in PERMISSIONS is a programming error and raises, so a typo in
+a view's `permission = "..."` fails loudly instead of quietly denying everyone.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_OFFICER = "county_officer", _("县级检查人员")
+    CITY_STAFF = "city_staff", _("市级工作人员")
+    PROVINCE_STAFF = "province_staff", _("省级工作人员")
+    DEPARTMENT_USER = "department_user", _("部门用户")
+    ADMIN = "admin", _("系统管理员")
+    AUDITOR = "auditor", _("审计员")
+
+
+class Department(models.TextChoices):
+    EDUCATION = "education", _("教育")
+    SCIENCE = "science", _("科技")
+    CULTURE_TOURISM = "culture_tourism", _("文化和旅游")
+    SPORTS = "sports", _("体育")
+    PUBLIC_SECURITY = "public_security", _("公安")
+    FIRE = "fire", _("消防救援")
+
+
+class Section(models.TextChoices):
+    """The six key tasks of the notice (三、重点任务), in its order."""
+
+    SAFETY = "一", _("一、机构安全管理")
+    FIRE = "二", _("二、消防安全")
+    STAFF = "三", _("三、从业人员准入")
+    MINORS = "四", _("四、打击侵害未成年人违法犯罪")
+    FEES = "五", _("五、收费安全监管")
+    PUBLICITY = "六", _("六、安全教育宣传")
+
+
+class Sector(models.TextChoices):
+    """The trade a non-subject institution belongs to; it decides the supervising department."""
+
+    SPORTS = "sports", _("体育")
+    CULTURE_ART = "culture_art", _("文化艺术")
+    SCIENCE = "science", _("科技")
+    OTHER = "other", _("其他")
+
+
+# Which sections each department owns (MISSION.md, "The six checklist sections").
+# Education leads the campaign and sees every section.
+SECTIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
+    Department.EDUCATION: frozenset(Section.values),
+    Department.FIRE: frozenset({Section.FIRE}),
+    Department.PUBLIC_SECURITY: frozenset({Section.STAFF, Section.MINORS}),
+    Department.SPORTS: frozenset({Section.SAFETY, Section.PUBLICITY}),
+    Department.CULTURE_TOURISM: frozenset({Section.SAFETY, Section.PUBLICITY}),
+    Department.SCIENCE: frozenset({Section.SAFETY, Section.PUBLICITY}),
+}
+
+# Sector departments supervise only the institutions of their own trade.
+SECTOR_BY_DEPARTMENT: dict[str, str] = {
+    Department.SPORTS: Sector.SPORTS,
+    Department.CULTURE_TOURISM: Sector.CULTURE_ART,
+    Department.SCIENCE: Sector.SCIENCE,
+}
+
+PERMISSIONS: dict[str, str] = {
+    "dashboard.view": "查看工作台",
+    "institutions.view": "查看培训机构",
+    "institutions.change": "新增、修改培训机构",
+    "institutions.import": "导入培训机构",
+    "inspections.view": "查看检查记录",
+    "inspections.change": "填写、提交检查记录",
+    "rectification.change": "整改、复查销号",
+    "sampling.view": "查看抽样",
+    "sampling.draw": "组织抽样",
+    "staff.view": "查看从业人员",
+    "staff.change": "维护从业人员、发起犯罪记录查询",
+    "staff.reveal": "查看完整身份证号",
+    "checks.record": "录入犯罪记录查询结果",
+    "fees.view": "查看收费记录",
+    "fees.change": "维护收费记录、退费",
+    "complaints.view": "查看投诉举报",
+    "complaints.change": "受理投诉、移送公安",
+    "summary.view": "查看工作总结",
+    "summary.change": "编写、报送工作总结",
+    "summary.review": "审核工作总结",
+    "campaign.manage": "管理专项行动",
+    "accounts.manage": "管理用户",
+    "audit.view": "查看审计日志",
+}
+
+_READ = {
+    "dashboard.view",
+    "institutions.view",
+    "inspections.view",
+    "sampling.view",
+    "staff.view",
+    "fees.view",
+    "complaints.view",
+    "summary.view",
+}
+
+PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
+    Role.COUNTY_OFFICER: frozenset(
+        _READ
+        | {
+            "institutions.change",
+            "institutions.import",
+            "inspections.change",
+            "rectification.change",
+            "staff.change",
+            "fees.change",
+            "complaints.change",
+        }
+    ),
+    Role.CITY_STAFF: frozenset(
+        _READ
+        | {
+            "inspections.change",
+            "rectification.change",
+            "sampling.draw",
+            "complaints.change",
+            "summary.change",
+        }
+    ),
+    Role.PROVINCE_STAFF: frozenset(
+        _READ | {"inspections.change", "sampling.draw", "summary.review"}
+    ),
+    Role.DEPARTMENT_USER: frozenset(
+        {"dashboard.view", "institutions.view", "inspections.view", "inspections.change"}
+    ),
+    Role.ADMIN: frozenset(
+        _READ | {"institutions.change", "institutions.import", "campaign.manage", "accounts.manage"}
+    ),
+    Role.AUDITOR: frozenset({"audit.view"}),
+}
+
+# Public security handles criminal-record checks and sees ID numbers whole.
+EXTRA_PERMISSIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
+    Department.PUBLIC_SECURITY: frozenset(
+        {"staff.view", "staff.reveal", "checks.record", "complaints.view"}
+    ),
+}
+
+# The level of the region tree each role is granted on.
+LEVEL_BY_ROLE: dict[str, str] = {
+    Role.COUNTY_OFFICER: "county",
+    Role.CITY_STAFF: "city",
+    Role.PROVINCE_STAFF: "province",
+    Role.AUDITOR: "province",
+}
+
+for _perms in (*PERMISSIONS_BY_ROLE.values(), *EXTRA_PERMISSIONS_BY_DEPARTMENT.values()):
+    assert _perms <= PERMISSIONS.keys(), _perms - PERMISSIONS.keys()

@@ -1,0 +1,61 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.generic import TemplateView
+
+from institutions.selectors import institution_counts_by_child_region, institution_list
+
+from . import selectors
+from .mixins import ScopedViewMixin
+from .models import AuditEvent
+from .roles import Role
+from .scope import scope_for
+
+
+@login_required
+def home(request):
+    """Everyone lands here after login and sees the page of their role."""
+    scope = scope_for(request.user)
+    if not scope.can("dashboard.view"):
+        if scope.can("audit.view"):
+            return redirect("audit_log")
+        raise PermissionDenied
+    grant = selectors.primary_grant(user=request.user)
+    region = grant.region
+    institutions = institution_list(scope=scope).filter(county__code__startswith=region.prefix)
+    context = {
+        "grant": grant,
+        "region": region,
+        "sections": sorted(scope.sections("dashboard.view")),
+        "institution_total": institutions.count(),
+        "risky_total": institutions.filter(is_risky=True).count(),
+        "subject_total": institutions.filter(category="subject").count(),
+    }
+    if region.level != "county":
+        context["by_child_region"] = institution_counts_by_child_region(scope=scope, region=region)
+    template = {
+        Role.COUNTY_OFFICER: "dashboard/county.html",
+        Role.CITY_STAFF: "dashboard/city.html",
+        Role.PROVINCE_STAFF: "dashboard/province.html",
+        Role.DEPARTMENT_USER: "dashboard/department.html",
+        Role.ADMIN: "dashboard/admin.html",
+    }[grant.role]
+    return render(request, template, context)
+
+
+class AuditLogView(ScopedViewMixin, TemplateView):
+    permission = "audit.view"
+    template_name = "accounts/audit_log.html"
+
+    def get_context_data(self, **kwargs):
+        kind = self.request.GET.get("kind", "")
+        username = self.request.GET.get("username", "").strip()
+        events = selectors.audit_event_list(scope=self.scope, kind=kind, username=username)
+        return super().get_context_data(
+            page=Paginator(events, 50).get_page(self.request.GET.get("page")),
+            kinds=AuditEvent.Kind.choices,
+            kind=kind,
+            username=username,
+            **kwargs,
+        )

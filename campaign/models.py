@@ -1,0 +1,1 @@
+"""Models of this app: campaigns, phases and deadlines, quotas, checklist templates, publicity ([inspections])."""

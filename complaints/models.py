@@ -1,0 +1,1 @@
+"""Models of this app: complaints and tips, referrals to public security ([complaints-fees])."""

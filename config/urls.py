@@ -1,0 +1,34 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import SimpleRouter
+
+from accounts import views as account_views
+from institutions import api as institution_api
+
+router = SimpleRouter()
+router.register("regions", institution_api.RegionViewSet, basename="region")
+router.register("institutions", institution_api.InstitutionViewSet, basename="institution")
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", account_views.AuditLogView.as_view(), name="audit_log"),
+    path("institutions/", include("institutions.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((router.urls, "api"))),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="api_schema",
+    ),
+]
+
+handler403 = "accounts.errors.permission_denied"
+handler404 = "accounts.errors.page_not_found"

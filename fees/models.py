@@ -1,0 +1,1 @@
+"""Models of this app: fee records, the rule table, violations, refunds ([complaints-fees])."""

@@ -1,0 +1,1 @@
+"""Models of this app: dashboards, ledgers, city summaries, public disclosure ([reporting])."""

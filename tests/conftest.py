@@ -1,0 +1,104 @@
+"""The standing cast and the shared fixtures.
+
+Cast (STYLE.md practice 10): county officers of 小店区 (140105) and 平城区 (140213),
+太原市 staff (140100), province staff, an admin, an auditor, an outsider with no role,
+and the anonymous visitor.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from institutions.services import regions_load
+
+from .factories import InstitutionFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise
+# refuse the ORM calls the same tests make around the browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Test-pass-2023"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def regions(db):
+    regions_load(province_code="140000")
+
+
+@pytest.fixture
+def cast(regions):
+    return SimpleNamespace(
+        xiaodian=UserFactory(username="xiaodian", grant=("county_officer", "140105")),
+        pingcheng=UserFactory(username="pingcheng", grant=("county_officer", "140213")),
+        taiyuan=UserFactory(username="taiyuan", grant=("city_staff", "140100")),
+        province=UserFactory(username="province", grant=("province_staff", "140000")),
+        admin=UserFactory(username="admin", grant=("admin", "140000")),
+        auditor=UserFactory(username="auditor", grant=("auditor", "140000")),
+        outsider=UserFactory(username="outsider"),
+    )
+
+
+@pytest.fixture
+def places(regions):
+    """One institution in each cast county, and one elsewhere in 太原市 (迎泽区)."""
+    return SimpleNamespace(
+        xiaodian=InstitutionFactory(name="小店区博雅舞蹈培训学校", county_id="140105"),
+        pingcheng=InstitutionFactory(name="平城区启明美术培训学校", county_id="140213"),
+        yingze=InstitutionFactory(
+            name="迎泽区育才编程培训中心", county_id="140106", sector="science"
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium; Playwright never downloads a browser here.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A 360 px phone is the floor the county pages are built for.
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 360, "height": 740}}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; the suite creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def same_page(first: bytes, second: bytes, *varying: str) -> bool:
+    """Two pages are the same once the per-render CSRF token and the given strings are removed."""
+    import re
+
+    def clean(page: bytes) -> str:
+        text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.decode())
+        for value in varying:
+            text = text.replace(value, "")
+        return text
+
+    return clean(first) == clean(second)
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    # A request in English leaves English active in the thread; each test starts in Chinese.
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
