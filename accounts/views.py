@@ -9,7 +9,7 @@ from institutions.selectors import institution_counts_by_child_region, instituti
 from . import selectors
 from .mixins import ScopedViewMixin
 from .models import AuditEvent
-from .roles import Role
+from .roles import Role, Section
 from .scope import scope_for
 
 
@@ -27,7 +27,7 @@ def home(request):
     context = {
         "grant": grant,
         "region": region,
-        "sections": sorted(scope.sections("dashboard.view")),
+        "sections": [s for s in Section if s in scope.sections("dashboard.view")],
         "institution_total": institutions.count(),
         "risky_total": institutions.filter(is_risky=True).count(),
         "subject_total": institutions.filter(category="subject").count(),

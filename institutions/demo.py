@@ -30,7 +30,28 @@ _TRADES = [
     (["口才", "研学"], Sector.OTHER, False),
 ]
 _SUBJECT_WORDS = ["学科", "英语", "数学", "语文", "文化课"]
-_BRANDS = list("博雅启明新星育才智慧晨光金桥阳光育英明德致远天骄睿思华翰卓越小树苗优学童趣")
+_BRANDS = [
+    "博雅",
+    "启明",
+    "新星",
+    "育才",
+    "智慧",
+    "晨光",
+    "金桥",
+    "阳光",
+    "育英",
+    "明德",
+    "致远",
+    "天骄",
+    "睿思",
+    "华翰",
+    "卓越",
+    "小树苗",
+    "优学",
+    "童趣",
+    "星火",
+    "蓝天",
+]
 _SUFFIX = {
     "subject": ["培训学校", "教育培训中心"],
     Sector.SPORTS: ["俱乐部", "培训中心", "体育培训学校"],
@@ -65,7 +86,7 @@ def institution_demo_create(
     rows = []
     for _ in range(total):
         county = rng.choices(counties, weights)[0]
-        brand = "".join(rng.sample(_BRANDS, 2))
+        brand = rng.choice(_BRANDS)
         code = credit_code(rng, county.code)
         if rng.random() < 0.18:
             word, sector, risky, category = rng.choice(_SUBJECT_WORDS), "", False, "subject"
