@@ -23,7 +23,9 @@ def home(request):
         raise PermissionDenied
     grant = selectors.primary_grant(user=request.user)
     region = grant.region
-    institutions = institution_list(scope=scope).filter(county__code__startswith=region.prefix)
+    institutions = institution_list(scope=scope, permission="dashboard.view").filter(
+        county__code__startswith=region.prefix
+    )
     context = {
         "grant": grant,
         "region": region,

@@ -1,9 +1,9 @@
-from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from accounts.scope import scope_for
 
 from . import selectors
+from .filters import InstitutionFilterSet
 from .models import Institution, Region
 
 
@@ -43,25 +43,10 @@ class InstitutionSerializer(serializers.ModelSerializer):
         ]
 
 
-class InstitutionFilter(filters.FilterSet):
-    county = filters.CharFilter(method="filter_region", label="县区（或市）代码")
-    category = filters.ChoiceFilter(choices=Institution.Category.choices)
-
-    class Meta:
-        model = Institution
-        fields = ["county", "category"]
-
-    def filter_region(self, queryset, name, value):
-        region = Region.objects.filter(code=value).first()
-        return (
-            queryset.filter(county__code__startswith=region.prefix) if region else queryset.none()
-        )
-
-
 class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
     permission = "institutions.view"
     serializer_class = InstitutionSerializer
-    filterset_class = InstitutionFilter
+    filterset_class = InstitutionFilterSet
 
     def get_queryset(self):
         return selectors.institution_list(scope=scope_for(self.request.user))

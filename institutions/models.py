@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from stdnum.cn import uscc
 
-from accounts.roles import Sector
+from accounts.roles import SECTOR_BY_DEPARTMENT, Department, Sector
 
 
 class Region(models.Model):
@@ -53,11 +53,20 @@ def validate_credit_code(value: str) -> None:
 
 
 class Institution(models.Model):
-    """An off-campus training institution (校外培训机构). [registry] adds the rest of the register."""
+    """An off-campus training institution (校外培训机构), one row of the register."""
 
     class Category(models.TextChoices):
         SUBJECT = "subject", _("学科类")
         NON_SUBJECT = "non_subject", _("非学科类")
+
+    class Status(models.TextChoices):
+        OPERATING = "operating", _("正常")
+        SUSPENDED = "suspended", _("停业")
+        CLOSED = "closed", _("注销")
+
+    class Mode(models.TextChoices):
+        OFFLINE = "offline", _("线下")
+        ONLINE = "online", _("线上")
 
     name = models.CharField(_("机构名称"), max_length=200)
     credit_code = models.CharField(
@@ -73,6 +82,25 @@ class Institution(models.Model):
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
     sector = models.CharField(_("行业"), max_length=16, choices=Sector.choices, blank=True)
     is_risky = models.BooleanField(_("有一定危险性"), default=False)
+    permit_number = models.CharField(_("办学许可证号"), max_length=64, blank=True, db_index=True)
+    mode = models.CharField(
+        _("线上/线下"), max_length=16, choices=Mode.choices, default=Mode.OFFLINE
+    )
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=64, blank=True)
+    floor_area = models.DecimalField(
+        _("面积（平方米）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    capacity = models.PositiveIntegerField(_("可容纳学生数"), null=True, blank=True)
+    status = models.CharField(
+        _("经营状态"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.OPERATING,
+        db_index=True,
+    )
+    platform_number = models.CharField(_("全国平台编号"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -85,3 +113,96 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def supervising_department(self) -> str:
+        """Education for subject-type training; the sector's own department otherwise."""
+        if self.category == self.Category.SUBJECT:
+            return Department.EDUCATION
+        for department, sector in SECTOR_BY_DEPARTMENT.items():
+            if sector == self.sector:
+                return department
+        return Department.EDUCATION
+
+
+class Site(models.Model):
+    """One training premises (培训场所) of an institution, with its own address."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="sites", verbose_name=_("机构")
+    )
+    name = models.CharField(_("场所名称"), max_length=200)
+    address = models.CharField(_("地址"), max_length=255)
+    floor_area = models.DecimalField(
+        _("面积（平方米）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("培训场所")
+        verbose_name_plural = _("培训场所")
+        ordering = ["institution_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRun(models.Model):
+    """One spreadsheet import: who, when, which file, what it would do and what it did.
+
+    The uploaded file is kept (outside the public media path) so a large file can be
+    previewed and then written by a background worker, and so the run stays evidence.
+    """
+
+    class Kind(models.TextChoices):
+        INSTITUTIONS = "institutions", _("培训机构")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待处理")
+        CHECKING = "checking", _("检查中")
+        CHECKED = "checked", _("待确认")
+        WRITING = "writing", _("写入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("导入失败")
+
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("导入人")
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    error_count = models.PositiveIntegerField(_("错误行"), default=0)
+    # {"errors": [{"row", "column", "reason"}...], "creates": [...], "updates": [...]}
+    report = models.JSONField(_("检查结果"), default=dict, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["processed_rows", "report"])
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.WRITING}

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from accounts.scope import Scope
 
+from .filters import InstitutionFilterSet
 from .models import Institution, Region
 
 
 def institution_list(
-    *, scope: Scope, region: str | None = None, search: str | None = None
+    *, scope: Scope, permission: str = "institutions.view", filters: dict | None = None
 ) -> QuerySet:
-    """Institutions the user may view, optionally inside one region and matching a search."""
-    qs = scope.institutions(
-        Institution.objects.select_related("county__parent"), "institutions.view"
-    )
-    if region:
-        found = Region.objects.filter(code=region).first()
-        qs = qs.filter(county__code__startswith=found.prefix) if found else qs.none()
-    if search:
-        search = search.strip()
-        qs = qs.filter(Q(name__icontains=search) | Q(credit_code=search.upper()))
+    """Institutions the user may see (or, with another permission, change), filtered.
+
+    `filters` takes the list page's query parameters (InstitutionFilterSet); they can only
+    narrow what the scope allows.
+    """
+    qs = scope.institutions(Institution.objects.select_related("county__parent"), permission)
+    if filters:
+        qs = InstitutionFilterSet(data=filters, queryset=qs).qs
     return qs
 
 

@@ -12,14 +12,12 @@ class InstitutionListView(ScopedViewMixin, TemplateView):
     template_name = "institutions/institution_list.html"
 
     def get_context_data(self, **kwargs):
-        region = self.request.GET.get("region", "")
-        search = self.request.GET.get("q", "")
-        qs = selectors.institution_list(scope=self.scope, region=region, search=search)
+        qs = selectors.institution_list(scope=self.scope, filters=self.request.GET)
         page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page=page,
-            region=region,
-            q=search,
+            region=self.request.GET.get("region", ""),
+            q=self.request.GET.get("q", ""),
             regions=selectors.region_list(scope=self.scope).exclude(level="province"),
             **kwargs,
         )
