@@ -6,7 +6,10 @@ PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 
 # The demo needs nothing but Python: SQLite file, no Redis (Celery uses a folder as broker).
-DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 REDIS_URL=
+# It runs with DEBUG off, as production does (Chinese error pages, no debug output); its
+# secret key is made once per checkout in var/ (never committed).
+DEMO_ENV = DEBUG=0 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 REDIS_URL= STATIC_MANIFEST=0 \
+	ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY=$$(cat var/secret_key)
 
 # Tests use the real PostgreSQL and Redis of this machine (or what these variables say).
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anquan
@@ -33,6 +36,7 @@ venv-dev: $(VENV)/.installed-dev
 
 demo: venv
 	@mkdir -p var/celery/queue var/celery/processed
+	@test -s var/secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_regions --province 140000
 	$(DEMO_ENV) $(PY) manage.py seed_demo
@@ -62,7 +66,7 @@ lint: venv-dev
 	$(VENV)/bin/ruff format --check .
 
 test: venv-dev chromium services
-	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v0
+	$(TEST_ENV) DATABASE_URL=$(dir $(DATABASE_URL))postgres $(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(TEST_ENV) $(VENV)/bin/pytest

@@ -19,3 +19,17 @@ class ScopePermission(BasePermission):
         if not permission:
             raise TypeError(f"{type(view).__name__} must declare `permission`")
         return scope_for(request.user).can(permission)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with Django's English "No X matches the given query." made a plain 404.
+
+    The same body for a missing row and one outside the scope, in the user's language.
+    """
+    from django.http import Http404
+    from rest_framework import exceptions
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)

@@ -80,11 +80,13 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("事件"), max_length=32, choices=Kind.choices, db_index=True)
+    # PROTECT: the log is append-only, so a user who appears in it is deactivated, never
+    # deleted (SET_NULL would be an UPDATE, which the database refuses).
     actor = models.ForeignKey(
         User,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("操作人"),
     )

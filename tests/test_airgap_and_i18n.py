@@ -69,6 +69,11 @@ def test_pages_are_chinese_by_default_and_english_on_request(client, cast):
     assert "Province dashboard" in page and "省级工作台" not in page
 
 
+def test_an_english_browser_still_gets_chinese(client, db):
+    page = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert "用户名" in page.content.decode()
+
+
 def _po_entries(path: Path) -> dict[str, str]:
     """msgid → msgstr from a .po file (enough of the format for our own catalogues)."""
     entries, current, key = {}, {"msgid": "", "msgstr": ""}, None

@@ -19,6 +19,7 @@ def failed_responses(page):
 def log_in(page, live_server, username):
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
@@ -35,8 +36,10 @@ def test_county_officer_logs_in_on_a_phone_and_sees_the_chinese_dashboard(
     # The menu folds into the toggler on a phone and opens with a tap.
     page.get_by_role("button", name="菜单").click()
     page.get_by_role("link", name="培训机构", exact=True).click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name=places.xiaodian.name).click()
     expect(page.get_by_test_id("institution-name")).to_have_text(places.xiaodian.name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert failed_responses == []
 
 

@@ -30,7 +30,7 @@ EXPECT = {
     "api:region-detail": (lambda p: {"code": "140213"}, API_PINGCHENG),
     "api:institution-list": (None, API),
     "api:institution-detail": (lambda p: {"pk": p.pingcheng.pk}, API_PINGCHENG),
-    "api_schema": (None, _roles(200, anonymous=401)),
+    "api_schema": (None, _roles(200, anonymous=401, auditor=403, outsider=403)),
 }
 
 
@@ -60,3 +60,17 @@ def test_url_answers_each_cast_member_as_expected(name, client, cast, places):
             client.force_login(getattr(cast, member))
         got[member] = client.get(url).status_code
     assert got == expected
+
+
+# Pages and API lists that answer 200 must still list only what is in scope: the 平城区
+# institution never appears for the 小店区 officer or 太原市 staff.
+LISTS = ["institutions:list", "api:institution-list", "api:region-list", "home"]
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("member", ["xiaodian", "taiyuan"])
+def test_lists_never_show_pingcheng_to_taiyuan_users(name, member, client, cast, places):
+    client.force_login(getattr(cast, member))
+    body = client.get(reverse(name)).content.decode()
+    assert "平城" not in body and places.pingcheng.credit_code not in body
+    assert places.xiaodian.name in body or name in ("home", "api:region-list")

@@ -19,7 +19,8 @@ try:
         pass
 except psycopg.Error as exc:
     missing.append(
-        f"PostgreSQL is not answering at {database_url} ({exc.__class__.__name__}). Start it with: "
+        f"PostgreSQL at {database_url} refused the connection ({str(exc).strip().splitlines()[0]}). "
+        "If it is not running, start it with: "
         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
         "(or docker compose up -d postgres), or set DATABASE_URL."
     )
@@ -28,7 +29,7 @@ try:
     redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
 except redis.RedisError as exc:
     missing.append(
-        f"Redis is not answering at {redis_url} ({exc.__class__.__name__}). Start it with: "
+        f"Redis at {redis_url} did not answer ({exc}). If it is not running, start it with: "
         "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no "
         "(or docker compose up -d redis), or set REDIS_URL."
     )
