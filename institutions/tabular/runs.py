@@ -1,0 +1,159 @@
+"""Import runs: upload → check (preview) → confirm → write, each step recorded.
+
+Small files are checked and written inside the request; large ones by a Celery worker,
+with progress on the run so the page can be left and come back to. Each step claims the
+run with a conditional UPDATE, so a redelivered task or a double click does nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_log
+from accounts.models import AuditEvent
+
+from ..models import ImportRun
+from .importer import Importer, ImportFileError
+from .reading import CellError
+from .upload import CheckedUpload, check_upload
+
+IMPORTERS = {
+    ImportRun.Kind.INSTITUTIONS: "institutions.importers.InstitutionImporter",
+}
+# Files up to this size are handled inside the request; larger ones go to a worker.
+INLINE_LIMIT_BYTES = 256 * 1024
+
+
+def importer_for(run: ImportRun, *, progress=None) -> Importer:
+    return import_string(IMPORTERS[run.kind])(actor=run.created_by, progress=progress)
+
+
+@transaction.atomic
+def import_run_create(*, actor, kind: str, file_name: str, data: bytes) -> ImportRun:
+    """Check the upload itself (size, type, bombs) and keep it. Raises ValidationError."""
+    if kind not in IMPORTERS:
+        raise ValidationError(_("未知的导入类型"))
+    checked = check_upload(file_name, data)
+    run = ImportRun(
+        kind=kind,
+        created_by=actor,
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    run.file.save(f"{run.file_sha256[:16]}.{checked.kind}", ContentFile(data), save=False)
+    run.save()
+    return run
+
+
+def _upload_of(run: ImportRun) -> CheckedUpload:
+    with run.file.open("rb") as handle:
+        data = handle.read()
+    return check_upload(run.file_name, data)
+
+
+def _progress_saver(run_id: int):
+    def save(done: int, total: int) -> None:
+        ImportRun.objects.filter(pk=run_id).update(processed_rows=done)
+
+    return save
+
+
+def import_run_check(*, run_id: int) -> ImportRun | None:
+    """Dry run: parse, validate, plan. Writes nothing but the run's report."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).update(
+        status=ImportRun.Status.CHECKING
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    importer = importer_for(run, progress=_progress_saver(run.pk))
+    try:
+        plan = importer.plan(_upload_of(run))
+    except (ImportFileError, CellError, ValidationError) as exc:
+        _fail(run, _message(exc))
+        return run
+    run.total_rows = run.processed_rows = plan.total_rows
+    run.created_count = len(plan.creates)
+    run.updated_count = len(plan.updates)
+    run.unchanged_count = plan.unchanged
+    run.error_count = plan.error_rows
+    run.report = plan.report(importer.describe)
+    run.status = ImportRun.Status.CHECKED
+    run.save()
+    return run
+
+
+def import_run_confirm(*, run: ImportRun, actor) -> bool:
+    """Mark a checked, error-free run for writing. False when it is not in that state."""
+    if run.error_count:
+        return False
+    return bool(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.CHECKED, error_count=0).update(
+            status=ImportRun.Status.WRITING, processed_rows=0
+        )
+    )
+
+
+def import_run_write(*, run_id: int) -> ImportRun | None:
+    """Re-check the file against today's data and write it all in one transaction, or nothing."""
+    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    if run.status != ImportRun.Status.WRITING:
+        return None
+    importer = importer_for(run, progress=_progress_saver(run.pk))
+    try:
+        with transaction.atomic():
+            # Lock the run: a second worker with the same task waits here, then sees DONE.
+            locked = ImportRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != ImportRun.Status.WRITING:
+                return None
+            plan = importer.plan(_upload_of(run))
+            if not plan.ok:
+                raise ImportFileError(
+                    _("确认后数据已发生变化，重新检查发现 %(n)d 行有错误，未写入任何数据")
+                    % {"n": plan.error_rows}
+                )
+            importer.write(plan)
+            locked.status = ImportRun.Status.DONE
+            locked.finished_at = timezone.now()
+            locked.total_rows = locked.processed_rows = plan.total_rows
+            locked.created_count = len(plan.creates)
+            locked.updated_count = len(plan.updates)
+            locked.unchanged_count = plan.unchanged
+            locked.save()
+    except (ImportFileError, CellError, ValidationError) as exc:
+        run.refresh_from_db()
+        _fail(run, _message(exc))
+        return run
+    audit_log(
+        kind=AuditEvent.Kind.IMPORT,
+        actor=run.created_by,
+        obj=run,
+        detail={
+            "kind": run.kind,
+            "sha256": run.file_sha256,
+            "created": locked.created_count,
+            "updated": locked.updated_count,
+            "unchanged": locked.unchanged_count,
+        },
+    )
+    return locked
+
+
+def _fail(run: ImportRun, message: str) -> None:
+    run.status = ImportRun.Status.FAILED
+    run.message = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "message", "finished_at"])
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc)

@@ -1,0 +1,165 @@
+"""Spreadsheet import (upload → preview → confirm) and the ledger export. Thin views."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.audit import audit_log
+from accounts.mixins import ScopedViewMixin
+from accounts.models import AuditEvent
+from accounts.scope import get_in_scope_or_404
+from accounts.selectors import primary_grant
+
+from . import selectors, tasks
+from .exporters import InstitutionLedger, import_template_xlsx
+from .models import ImportRun, Region
+from .tabular import runs
+from .tabular.export import ListExporter
+from .tabular.upload import MAX_UPLOAD_BYTES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+class ImportView(ScopedViewMixin, TemplateView):
+    permission = "institutions.import"
+    template_name = "institutions/import.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            recent=selectors.import_run_list(scope=self.scope, user=self.request.user)[:10],
+            max_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        upload = request.FILES.get("file")
+        error = None
+        if upload is None:
+            error = _("请选择要上传的文件")
+        elif upload.size > MAX_UPLOAD_BYTES:
+            error = _("文件过大，上限为 %(limit)d MB") % {"limit": MAX_UPLOAD_BYTES // 1024 // 1024}
+        else:
+            try:
+                run = runs.import_run_create(
+                    actor=request.user,
+                    kind=ImportRun.Kind.INSTITUTIONS,
+                    file_name=upload.name,
+                    data=upload.read(),
+                )
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+        if error:
+            context = self.get_context_data(upload_error=error)
+            return render(request, self.template_name, context, status=400)
+        if run.file.size <= runs.INLINE_LIMIT_BYTES:
+            runs.import_run_check(run_id=run.pk)
+        else:
+            transaction.on_commit(lambda: tasks.import_run_check_task.delay(run.pk))
+        return redirect("institutions:import_run", pk=run.pk)
+
+
+class ImportRunView(ScopedViewMixin, TemplateView):
+    permission = "institutions.import"
+    template_name = "institutions/import_run.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["institutions/_import_run_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        run = get_in_scope_or_404(
+            selectors.import_run_list(scope=self.scope, user=self.request.user),
+            pk=self.kwargs["pk"],
+        )
+        errors = run.report.get("errors", [])
+        return super().get_context_data(
+            run=run, errors=errors[:500], more_errors=len(errors) > 500, **kwargs
+        )
+
+
+class ImportRunConfirmView(ScopedViewMixin, View):
+    permission = "institutions.import"
+
+    def post(self, request, pk):
+        run = get_in_scope_or_404(
+            selectors.import_run_list(scope=self.scope, user=request.user), pk=pk
+        )
+        if not runs.import_run_confirm(run=run, actor=request.user):
+            messages.error(request, _("这次导入不能确认：请先修正错误并重新上传，或它已经确认过"))
+        elif run.file.size <= runs.INLINE_LIMIT_BYTES:
+            runs.import_run_write(run_id=run.pk)
+        else:
+            transaction.on_commit(lambda: tasks.import_run_write_task.delay(run.pk))
+        return redirect("institutions:import_run", pk=run.pk)
+
+
+class ImportErrorsExport(ListExporter):
+    sheet_title = "错误清单"
+    headers = ["行号", "列", "原因"]
+    widths = [8, 28, 60]
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+
+    def title_line(self) -> str:
+        return _("导入检查错误清单：%(file)s") % {"file": self.run.file_name}
+
+    def rows(self):
+        for error in self.run.report.get("errors", []):
+            yield [error["row"], error["column"], error["reason"]]
+
+
+class ImportRunErrorsView(ScopedViewMixin, View):
+    permission = "institutions.import"
+
+    def get(self, request, pk):
+        run = get_in_scope_or_404(
+            selectors.import_run_list(scope=self.scope, user=request.user), pk=pk
+        )
+        return _download(ImportErrorsExport(run).to_xlsx(), f"导入错误清单-{run.pk}.xlsx", XLSX)
+
+
+class ImportTemplateView(ScopedViewMixin, View):
+    permission = "institutions.import"
+
+    def get(self, request):
+        return _download(import_template_xlsx(), "校外培训机构导入模板.xlsx", XLSX)
+
+
+class InstitutionExportView(ScopedViewMixin, View):
+    """The institution ledger, filtered exactly as the list page, inside the user's scope."""
+
+    permission = "institutions.view"
+
+    def get(self, request):
+        fmt = request.GET.get("format", "xlsx")
+        qs = selectors.institution_list(scope=self.scope, filters=request.GET)
+        region = Region.objects.filter(code=request.GET.get("region") or "").first()
+        if region is None:
+            grant = primary_grant(user=request.user)
+            region = grant.region if grant else None
+        ledger = InstitutionLedger(qs, region_name=region.name if region else "")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        audit_log(
+            kind=AuditEvent.Kind.EXPORT,
+            actor=request.user,
+            request=request,
+            detail={"ledger": "institutions", "format": fmt, "filters": request.GET.dict()},
+        )
+        if fmt == "csv":
+            return _download(ledger.to_csv(), f"机构台账-{stamp}.csv", "text/csv; charset=utf-8")
+        return _download(ledger.to_xlsx(), f"机构台账-{stamp}.xlsx", XLSX)
