@@ -7,6 +7,7 @@ from .scope import scope_for
 NAVIGATION = [
     (_("工作台"), "home", "dashboard.view"),
     (_("培训机构"), "institutions:list", "institutions.view"),
+    (_("专项行动"), "campaign:list", "dashboard.view"),
     (_("审计日志"), "audit_log", "audit.view"),
 ]
 

@@ -1,1 +1,195 @@
-"""Models of this app: campaigns, phases and deadlines, quotas, checklist templates, publicity ([inspections])."""
+"""The campaign as data: its phases and deadlines, sampling quotas, fee rules and checklists.
+
+Nothing here is a constant in code: next year's campaign, or another province's, is a new
+row with its own numbers (MISSION.md: "every campaign sets its own").
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Department, Section
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("名称"), max_length=200)
+    document_number = models.CharField(_("文号"), max_length=64, blank=True)
+    province = models.ForeignKey(
+        "institutions.Region",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        limit_choices_to={"level": "province"},
+        verbose_name=_("省份"),
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    is_active = models.BooleanField(_("进行中"), default=True)
+    # Sampling quotas (四、保障措施(三)): minimums, rounded up when applied.
+    city_county_ratio = models.DecimalField(
+        _("市级抽取县（市、区）比例"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    city_institution_ratio = models.DecimalField(
+        _("市级抽查机构比例"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.1"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    province_institution_ratio = models.DecimalField(
+        _("省级督导抽查机构比例"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    escalate_to_city_after_days = models.PositiveSmallIntegerField(
+        _("整改逾期几天后上报市级"), default=7
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("专项行动")
+        verbose_name_plural = _("专项行动")
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    """A step of the campaign with its deadline (county screening by 30 Nov, …)."""
+
+    class Kind(models.TextChoices):
+        COUNTY_SCREENING = "county_screening", _("县级排查整改")
+        CITY_SPOT_CHECK = "city_spot_check", _("市级抽查")
+        PROVINCE_SUPERVISION = "province_supervision", _("省级督导检查")
+        CITY_SUMMARY = "city_summary", _("市级工作总结报送")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(_("阶段"), max_length=32, choices=Kind.choices)
+    deadline = models.DateField(_("截止日期"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("阶段")
+        verbose_name_plural = _("阶段")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "kind"], name="unique_campaign_phase")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.deadline:%m月%d日}前）"
+
+
+class FeeRule(models.Model):
+    """The fee limits for one category of institution (MISSION.md, fee rules).
+
+    A limit left empty does not apply. Exactly the limit is allowed; above it is not.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="fee_rules")
+    category = models.CharField(
+        _("机构类别"),
+        max_length=16,
+        choices=[("subject", _("学科类")), ("non_subject", _("非学科类"))],
+    )
+    max_months = models.PositiveSmallIntegerField(_("最长收费周期（月）"), null=True, blank=True)
+    max_hours = models.PositiveSmallIntegerField(_("最多课时"), null=True, blank=True)
+    max_amount = models.DecimalField(
+        _("单次收费上限（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    require_supervised_account = models.BooleanField(_("须进入监管账户"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("收费规则")
+        verbose_name_plural = _("收费规则")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "category"], name="unique_fee_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.get_category_display()}"
+
+
+class ChecklistTemplate(models.Model):
+    """A versioned checklist. A submitted inspection keeps the version it used."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="checklists", verbose_name=_("专项行动")
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    is_active = models.BooleanField(_("当前使用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("检查表")
+        verbose_name_plural = _("检查表")
+        ordering = ["campaign_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="unique_checklist_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第 {self.version} 版）"
+
+
+class ChecklistItem(models.Model):
+    class Severity(models.TextChoices):
+        MAJOR = "major", _("重大隐患")
+        GENERAL = "general", _("一般问题")
+
+    class AnswerType(models.TextChoices):
+        COMPLIANCE = "compliance", _("合规 / 不合规 / 不适用")
+        NUMBER = "number", _("数值")
+        TEXT = "text", _("文字")
+
+    class AppliesTo(models.TextChoices):
+        ALL = "all", _("全部机构")
+        RISKY = "risky", _("有一定危险性的培训")
+        SUBJECT = "subject", _("学科类")
+        NON_SUBJECT = "non_subject", _("非学科类")
+        DORMITORY = "dormitory", _("设有宿舍的")
+        KITCHEN = "kitchen", _("设有厨房的")
+
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(_("编号"), max_length=16)
+    section = models.CharField(_("板块"), max_length=1, choices=Section.choices)
+    text = models.TextField(_("检查内容"))
+    requirement = models.TextField(_("整改要求"), blank=True)
+    department = models.CharField(_("责任部门"), max_length=32, choices=Department.choices)
+    severity = models.CharField(_("严重程度"), max_length=16, choices=Severity.choices)
+    answer_type = models.CharField(_("答案类型"), max_length=16, choices=AnswerType.choices)
+    photo_required = models.BooleanField(_("不合规时须拍照"), default=False)
+    applies_to = models.CharField(_("适用范围"), max_length=16, choices=AppliesTo.choices)
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    help = models.TextField(_("说明"), blank=True)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("检查项")
+        verbose_name_plural = _("检查项")
+        ordering = ["template_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="unique_item_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:30]}"

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from accounts.api_permissions import ScopePermission
+from campaign import api as campaign_api
 from institutions import api as institution_api
 
 
@@ -17,6 +18,8 @@ class SchemaView(SpectacularAPIView):
 router = SimpleRouter()
 router.register("regions", institution_api.RegionViewSet, basename="region")
 router.register("institutions", institution_api.InstitutionViewSet, basename="institution")
+router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
+router.register("checklists", campaign_api.ChecklistViewSet, basename="checklist")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", account_views.AuditLogView.as_view(), name="audit_log"),
     path("institutions/", include("institutions.urls")),
+    path("campaign/", include("campaign.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
     path(

@@ -35,6 +35,18 @@ def _pingcheng_import_run(places):
     return {"pk": run.pk}
 
 
+def _campaign(places):
+    from campaign.services import campaign_seed_2023
+
+    return {"pk": campaign_seed_2023(province_code="140000")[0].pk}
+
+
+def _checklist(places):
+    from campaign.services import campaign_seed_2023
+
+    return {"pk": campaign_seed_2023(province_code="140000")[0].checklists.get().pk}
+
+
 # Expected status of a GET per cast member. For scoped detail pages the object lies in
 # 平城区: only its own county officer and province-level users may see it.
 PAGE = _roles(200, anonymous=302, auditor=403, outsider=403)
@@ -70,6 +82,13 @@ EXPECT = {
         _pingcheng_import_run,
         _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405),
     ),
+    "campaign:list": (None, PAGE),
+    "campaign:detail": (_campaign, PAGE),
+    "campaign:edit": (_campaign, _roles(403, anonymous=302, admin=200)),
+    "api:campaign-list": (None, API),
+    "api:campaign-detail": (_campaign, API),
+    "api:checklist-list": (None, API),
+    "api:checklist-detail": (_checklist, API),
     "api:region-list": (None, API),
     "api:region-detail": (lambda p: {"code": "140213"}, API_PINGCHENG),
     "api:institution-list": (None, API),

@@ -34,6 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not Region.objects.filter(code="140000").exists():
             call_command("load_regions", province="140000", stdout=self.stdout)
+        call_command("seed_campaign", province="140000", stdout=self.stdout)
         created = institution_demo_create(total=opts["institutions"])
         self.stdout.write(f"演示培训机构：新增 {created} 家")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")

@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Phase
+
+PERCENT = {"min_value": Decimal("0.1"), "max_value": Decimal("100"), "decimal_places": 1}
+
+
+class CampaignForm(forms.Form):
+    """Deadlines and quotas, with ratios shown as percentages as the notice writes them."""
+
+    county_screening = forms.DateField(
+        label=Phase.Kind.COUNTY_SCREENING.label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    city_spot_check = forms.DateField(
+        label=Phase.Kind.CITY_SPOT_CHECK.label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    province_supervision = forms.DateField(
+        label=Phase.Kind.PROVINCE_SUPERVISION.label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    city_summary = forms.DateField(
+        label=Phase.Kind.CITY_SUMMARY.label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    city_county_percent = forms.DecimalField(label=_("市级抽取县（市、区）不低于（%）"), **PERCENT)
+    city_institution_percent = forms.DecimalField(label=_("市级抽查机构不低于（%）"), **PERCENT)
+    province_institution_percent = forms.DecimalField(
+        label=_("省级督导抽查机构不低于（%）"), **PERCENT
+    )
+    escalate_days = forms.IntegerField(label=_("整改逾期几天后上报市级"), min_value=0, max_value=90)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-lg")
+
+    @classmethod
+    def initial_for(cls, campaign) -> dict:
+        initial = {p.kind: p.deadline for p in campaign.phases.all()}
+        initial.update(
+            city_county_percent=campaign.city_county_ratio * 100,
+            city_institution_percent=campaign.city_institution_ratio * 100,
+            province_institution_percent=campaign.province_institution_ratio * 100,
+            escalate_days=campaign.escalate_to_city_after_days,
+        )
+        return initial
+
+    def deadlines(self) -> dict:
+        return {kind: self.cleaned_data[kind] for kind in Phase.Kind.values}
+
+    def quotas(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "city_county_ratio": data["city_county_percent"] / 100,
+            "city_institution_ratio": data["city_institution_percent"] / 100,
+            "province_institution_ratio": data["province_institution_percent"] / 100,
+        }

@@ -1,0 +1,44 @@
+"""Reads for campaigns and checklists, scoped to the provinces the user works in."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.scope import Scope
+from institutions.models import Institution
+
+from .models import Campaign, ChecklistItem, ChecklistTemplate
+
+
+def campaign_list(*, scope: Scope, permission: str = "dashboard.view") -> QuerySet:
+    """Campaigns of every province the user has a grant in (a county officer sees their province's)."""
+    provinces = {g.region_code[:2] + "0000" for g in scope.grants_for(permission)}
+    return Campaign.objects.filter(province_id__in=provinces).select_related("province")
+
+
+def checklist_list(*, scope: Scope) -> QuerySet:
+    return ChecklistTemplate.objects.filter(
+        campaign__in=campaign_list(scope=scope, permission="inspections.view")
+    ).select_related("campaign")
+
+
+def checklist_items_for(
+    *,
+    template: ChecklistTemplate,
+    institution: Institution,
+    scope: Scope,
+    has_dormitory: bool = False,
+    has_kitchen: bool = False,
+) -> QuerySet:
+    """The items an officer sees for this institution: applicable ones, in their sections."""
+    applies = Q(applies_to="all")
+    if institution.is_risky:
+        applies |= Q(applies_to="risky")
+    applies |= Q(applies_to=institution.category)
+    if has_dormitory:
+        applies |= Q(applies_to="dormitory")
+    if has_kitchen:
+        applies |= Q(applies_to="kitchen")
+    return ChecklistItem.objects.filter(
+        applies, template=template, section__in=scope.sections("inspections.view")
+    )  # fmt: skip
