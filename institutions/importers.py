@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,6 +99,31 @@ def _choice(words: dict, label: str):
     return choice_parser(words, label)
 
 
+def clean_number_text(value: object) -> str:
+    """Phone, permit and platform numbers: half-width, as written (dashes kept, as the form keeps them)."""
+    return unicodedata.normalize("NFKC", clean_text(value))
+
+
+def parse_area(value: object) -> Decimal | None:
+    area = parse_decimal(value)
+    if area is None:
+        return None
+    if area < 0:
+        raise CellError(_("不能为负数"))
+    # Stored with two decimals; rounding here keeps a re-import of the same sheet unchanged.
+    area = area.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if area >= Decimal("1e8"):
+        raise CellError(_("数值过大"))
+    return area
+
+
+def parse_capacity(value: object) -> int | None:
+    number = parse_int(value)
+    if number is not None and number > 2_147_483_647:
+        raise CellError(_("数值过大"))
+    return number
+
+
 COLUMNS = [
     Column("name", "机构名称", True, ("培训机构名称", "机构全称", "单位名称", "名称")),
     Column(
@@ -112,7 +139,7 @@ COLUMNS = [
         "办学许可证号",
         False,
         ("办学许可证", "许可证号", "办学许可证编号"),
-        clean_code,
+        clean_number_text,
     ),
     Column(
         "category",
@@ -149,15 +176,19 @@ COLUMNS = [
     ),
     Column("address", "地址", False, ("机构地址", "培训地址", "注册地址", "详细地址")),
     Column("legal_representative", "法定代表人", False, ("法人", "法人代表", "法定代表人姓名")),
-    Column("phone", "联系电话", False, ("电话", "联系方式", "手机号", "联系人电话"), clean_code),
+    Column(
+        "phone", "联系电话", False, ("电话", "联系方式", "手机号", "联系人电话"), clean_number_text
+    ),
     Column(
         "floor_area",
         "面积（平方米）",
         False,
         ("面积", "场地面积", "建筑面积", "面积(㎡)"),
-        parse_decimal,
+        parse_area,
     ),
-    Column("capacity", "可容纳学生数", False, ("容纳人数", "可容纳人数", "学生容量"), parse_int),
+    Column(
+        "capacity", "可容纳学生数", False, ("容纳人数", "可容纳人数", "学生容量"), parse_capacity
+    ),
     Column(
         "is_risky",
         "是否有一定危险性",
@@ -174,8 +205,15 @@ COLUMNS = [
         _choice(STATUS_WORDS, "经营状态"),
         "正常 / 停业 / 注销",
     ),
-    Column("platform_number", "全国平台编号", False, ("平台编号", "监管平台编号"), clean_code),
+    Column(
+        "platform_number", "全国平台编号", False, ("平台编号", "监管平台编号"), clean_number_text
+    ),
 ]
+
+
+_MAX_LENGTH = {
+    f.name: f.max_length for f in Institution._meta.concrete_fields if isinstance(f.max_length, int)
+}
 
 
 class CountyResolver:
@@ -190,7 +228,7 @@ class CountyResolver:
                 self.by_name.setdefault(name, []).append(county)
 
     def resolve(self, text: str) -> Region:
-        compact = "".join(text.split())
+        compact = "".join(unicodedata.normalize("NFKC", text).split())
         if compact.isdigit():
             county = self.by_code.get(compact)
             if county is None:
@@ -218,6 +256,10 @@ class InstitutionImporter(Importer):
         self.counties = CountyResolver()
 
     def check_row(self, values: dict, row: int) -> Iterable[RowError]:
+        for name, value in values.items():
+            limit = _MAX_LENGTH.get(name)
+            if limit and isinstance(value, str) and len(value) > limit:
+                yield RowError(row, self.label(name), _("超过 %(n)d 个字") % {"n": limit})
         try:
             county = self.counties.resolve(values["county"])
         except CellError as exc:
@@ -225,26 +267,42 @@ class InstitutionImporter(Importer):
             return
         values["county"] = county
         if values["category"] == Institution.Category.SUBJECT:
+            # Explicitly empty (not None): an update from non-subject clears the sector.
             values["sector"] = ""
+        # 行业 is optional in the template: a non-subject row without it is stored without a
+        # sector (shown as missing), never guessed; on update a blank keeps the stored one.
+        sector = values.get("sector") or ""
         if not self.scope.covers_region("institutions.import", county.code):
             yield RowError(
                 row,
                 self.label("county"),
                 _("“%(name)s”不在您的管辖范围内，不能导入") % {"name": county.name},
             )
+        elif not self.scope.covers_institution(
+            "institutions.import", county_code=county.code, sector=sector
+        ):
+            yield RowError(row, self.label("sector"), _("该行业的机构不归您的部门主管，不能导入"))
 
     def find_existing(self, keys: list) -> dict:
         return {i.credit_code: i for i in Institution.objects.filter(credit_code__in=keys)}
 
     def check_existing(self, record, values: dict, row: int) -> Iterable[RowError]:
-        if not self.scope.covers_region("institutions.import", record.county_id):
+        # A conscious trade-off: the credit code is unique nationwide, so refusing it tells
+        # the uploader that it is registered elsewhere, but nothing more about that record.
+        if not self.scope.covers_institution(
+            "institutions.import", county_code=record.county_id, sector=record.sector
+        ):
             # Say only that the code is taken elsewhere: nothing about the other record.
             yield RowError(
                 row, self.label("credit_code"), _("该代码已由您管辖范围以外的机构登记，不能修改")
             )
 
     def diff(self, record, values: dict) -> dict:
-        changes = super().diff(record, {k: v for k, v in values.items() if k != "county"})
+        changes = super().diff(
+            record, {k: v for k, v in values.items() if k not in ("county", "sector")}
+        )
+        if values.get("sector") is not None and values["sector"] != record.sector:
+            changes["sector"] = (record.sector, values["sector"])
         if values["county"].code != record.county_id:
             changes["county"] = (record.county_id, values["county"].code)
         return changes
@@ -273,8 +331,6 @@ class InstitutionImporter(Importer):
             values = dict(planned.values)
             county = values.pop("county")
             values.setdefault("sector", "")
-            if values.get("category") == Institution.Category.NON_SUBJECT and not values["sector"]:
-                values["sector"] = Sector.OTHER
             created.append(
                 Institution(county=county, **{k: v for k, v in values.items() if v is not None})
             )

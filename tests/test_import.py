@@ -166,7 +166,7 @@ def test_a_messy_government_sheet_is_read_as_meant(admin):
     first = Institution.objects.get(credit_code=credit_1)
     assert first.name == "小店区博雅舞蹈培训学校"
     assert first.address == "太原市小店区长风街1号"
-    assert first.phone == "03511234567"
+    assert first.phone == "0351-1234567"  # kept as written, as the form keeps it
     assert first.floor_area == Decimal("120.5")
     second = Institution.objects.get(credit_code=credit_2)
     assert (second.county_id, second.phone, second.floor_area) == (
@@ -329,28 +329,174 @@ def test_a_check_or_a_write_claimed_twice_runs_once(admin):
     assert Institution.objects.count() == 1
 
 
-def test_data_changed_after_the_preview_fails_the_write_and_writes_nothing(admin):
-    credit = code()
+def test_data_changed_after_the_preview_fails_the_write_and_writes_nothing(regions):
+    officer = UserFactory(grant=("county_officer", "140105"))
+    taken = code()
+    run = check(
+        officer,
+        xlsx(
+            [
+                HEADER,
+                ["甲", taken, "学科类", "", "小店区", 1],
+                ["乙", code(), "学科类", "", "小店区", 1],
+            ]
+        ),
+    )
+    assert run.error_count == 0
+    # Between the preview and the write, the same code is registered in 平城区.
+    InstitutionFactory(credit_code=taken, county_id="140213", name="平城区抢先登记的机构")
+    run = write(run)
+    assert run.status == "failed" and "未写入任何数据" in run.message
+    assert list(Institution.objects.values_list("name", flat=True)) == ["平城区抢先登记的机构"]
+
+
+def test_an_unexpected_failure_while_writing_fails_the_run_and_writes_nothing(admin, monkeypatch):
+    from institutions.importers import InstitutionImporter
+
+    run = check(admin, xlsx([HEADER, ["甲", code(), "学科类", "", "小店区", 1]]))
+
+    def broken_write(self, plan):
+        Institution.objects.create(
+            name="半条", credit_code=code(), county_id="140105", category="subject"
+        )
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(InstitutionImporter, "write", broken_write)
+    run = write(run)
+    assert run.status == "failed" and "RuntimeError" in run.message
+    assert Institution.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "长字段.csv",
+            (
+                "机构名称,统一社会信用代码,类别,所在县区\n" + "甲" * 140_000 + ",x,学科类,小店区\n"
+            ).encode(),
+            "CSV 文件格式错误",
+        ),
+        ("假xls.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4600, "无法读取"),
+    ],
+)
+def test_a_file_that_breaks_the_parser_fails_the_run_instead_of_hanging(admin, name, data, message):
+    run = check(admin, data, name=name)
+    assert run.status == "failed" and message in run.message
+
+
+def test_a_truncated_workbook_fails_the_run(admin):
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, ["甲", code(), "学科类", "", "小店区", 1]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            archive.writestr(item.filename, content)
+    run = check(admin, buffer.getvalue())
+    assert run.status == "failed" and "无法读取" in run.message
+
+
+def test_values_the_database_cannot_hold_are_row_errors(admin):
+    rows = [
+        HEADER + ["面积（平方米）"],
+        ["名" * 201, code(), "学科类", "", "小店区", 1, 10],
+        ["人数过大", code(), "学科类", "", "小店区", 2**31, 10],
+        ["面积过大", code(), "学科类", "", "小店区", 1, 1e9],
+        ["面积为负", code(), "学科类", "", "小店区", 1, -5],
+    ]
+    run = check(admin, xlsx(rows))
+    assert [(e[0], e[2]) for e in errors(run)] == [
+        (2, "超过 200 个字"),
+        (3, "数值过大"),
+        (4, "数值过大"),
+        (5, "不能为负数"),
+    ]
+
+
+def test_a_sports_department_officer_imports_only_sports_institutions(regions):
+    sports = UserFactory(grant=("department_user", "140105", "sports"))
+    sports.grants.update(role="county_officer")  # a county officer of the sports bureau
+    art = InstitutionFactory(county_id="140105", sector="culture_art", name="原名", capacity=10)
+    rows = [
+        HEADER,
+        ["体育机构", code(), "非学科类", "体育", "小店区", 1],
+        ["艺术机构", code(), "非学科类", "文化艺术", "小店区", 1],
+        ["学科机构", code(), "学科类", "", "小店区", 1],
+        ["改别人的", art.credit_code, "非学科类", "文化艺术", "小店区", 99],
+    ]
+    run = check(sports, xlsx(rows))
+    assert [(e[0], e[2]) for e in errors(run)] == [
+        (3, "该行业的机构不归您的部门主管，不能导入"),
+        (4, "该行业的机构不归您的部门主管，不能导入"),
+        (5, "该行业的机构不归您的部门主管，不能导入"),
+    ]
+    assert "原名" not in str(run.report)
+    art.refresh_from_db()
+    assert (art.name, art.capacity) == ("原名", 10)
+
+
+def test_changing_to_subject_clears_the_sector(admin):
+    institution = InstitutionFactory(county_id="140105", category="non_subject", sector="sports")
+    run = write(
+        check(
+            admin,
+            xlsx(
+                [
+                    HEADER,
+                    [institution.name, institution.credit_code, "学科类", "体育", "小店区", None],
+                ]
+            ),
+        )
+    )
+    institution.refresh_from_db()
+    assert (run.updated_count, institution.category, institution.sector) == (1, "subject", "")
+
+
+def test_odd_values_survive_an_export_and_reimport_unchanged(admin):
+    InstitutionFactory(
+        name="-负号机构", county_id="140105", legal_representative="@张三", phone="0351-7654321",
+        permit_number="晋教民140105-0001", floor_area=Decimal("120.56"), sector="sports",
+    )  # fmt: skip
+    InstitutionFactory(name="=SUM(1)", county_id="140106", phone="-123", sector="other")
+    ledger = InstitutionLedger(Institution.objects.all())
+    for data, name in ((ledger.to_xlsx(), "台账.xlsx"), (ledger.to_csv(), "台账.csv")):
+        run = check(admin, data, name=name)
+        assert (errors(run), run.unchanged_count, run.updated_count) == ([], 2, 0), name
+    rounded = check(
+        admin,
+        xlsx(
+            [
+                HEADER + ["面积（平方米）"],
+                [
+                    "-负号机构",
+                    Institution.objects.get(name="-负号机构").credit_code,
+                    "非学科类",
+                    "体育",
+                    "小店区",
+                    None,
+                    120.555,
+                ],
+            ]
+        ),
+    )
+    assert (rounded.unchanged_count, rounded.updated_count) == (1, 0)
+
+
+def test_full_width_county_codes_and_invisible_characters(admin):
     run = check(
         admin,
         xlsx(
             [
                 HEADER,
-                ["甲", credit, "学科类", "", "小店区", 1],
-                ["乙", code(), "学科类", "", "小店区", 1],
+                ["甲", code(), "学科类", "", "１４０１０５", 1],
+                ["\u200b", code(), "学科类", "", "小店区", 1],
             ]
         ),
     )
-    # Meanwhile someone registers the same code in a county the admin... does cover; make
-    # the admin lose the scope instead: the re-check at write time must catch it.
-    admin.grants.all().delete()
-    admin.grants.create(role="admin", region_id="140200")
-    from accounts.scope import scope_for  # noqa: F401  (scope is re-read by the write)
-
-    admin._anquan_scope = None
-    run = write(run)
-    assert run.status == "failed" and "未写入任何数据" in run.message
-    assert Institution.objects.count() == 0
+    assert errors(run) == [(3, "机构名称（A列）", "必填项为空")]
+    assert run.report["creates"][0]["county"] == "小店区"
 
 
 # -- the upload itself ---------------------------------------------------------------
@@ -379,9 +525,58 @@ def _with_doctype() -> bytes:
     return buffer.getvalue()
 
 
+def _xlsx_with(part: str, transform) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            content = source.read(item)
+            archive.writestr(
+                item.filename, transform(content) if item.filename == part else content
+            )
+        if part not in source.namelist():
+            archive.writestr(part, transform(b""))
+    return buffer.getvalue()
+
+
+def _sparse() -> bytes:
+    return _xlsx_with(
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            b"</sheetData>",
+            b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>',
+        ),
+    )
+
+
+def _doctype_after_comment() -> bytes:
+    padding = b"<!-- <a " + b" " * 70_000 + b"-->"
+    return _xlsx_with(
+        "xl/worksheets/sheet1.xml", lambda xml: padding + b'<!DOCTYPE x [<!ENTITY a "b">]>' + xml
+    )
+
+
+def _patched_size() -> bytes:
+    data = bytearray(xlsx([HEADER]))
+    # Shrink the declared uncompressed size of the first member in the central directory.
+    at = data.rfind(b"PK\x01\x02")
+    while at > 0 and data[at : at + 4] == b"PK\x01\x02":
+        data[at + 24 : at + 28] = (1).to_bytes(4, "little")
+        at = data.rfind(b"PK\x01\x02", 0, at)
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
+        ("稀疏.xlsx", _sparse(), "工作表范围过大"),
+        ("注释后.xlsx", _doctype_after_comment(), "DOCTYPE"),
+        (
+            "别处.xlsx",
+            _xlsx_with("xl/custom/data.bin", lambda _: b'<!DOCTYPE x [<!ENTITY a "b">]><x/>'),
+            "DOCTYPE",
+        ),
+        ("尺寸.xlsx", _patched_size(), "已损坏"),
         ("大.xlsx", b"PK\x03\x04" + b"0" * (21 * 1024 * 1024), "文件过大"),
         ("网页.xlsx", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "扩展名与内容不符"),
         ("图.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不支持的文件类型"),

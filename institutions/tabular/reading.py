@@ -43,20 +43,20 @@ def read_sheets(upload: CheckedUpload) -> Iterator[Sheet]:
         return
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(upload.data))
-    except python_calamine.CalamineError as exc:
-        raise CellError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from None
-    visible = {
-        m.name
-        for m in workbook.sheets_metadata
-        if m.visible == python_calamine.SheetVisibleEnum.Visible
-    }
-    for name in workbook.sheet_names:
-        if name not in visible:
-            continue
-        sheet = workbook.get_sheet_by_name(name)
+        visible = {
+            m.name
+            for m in workbook.sheets_metadata
+            if m.visible == python_calamine.SheetVisibleEnum.Visible
+        }
+        sheets = [workbook.get_sheet_by_name(n) for n in workbook.sheet_names if n in visible]
+    except Exception as exc:  # calamine raises several types (XmlError, ZipError, …)
+        raise CellError(
+            _("Excel 文件已损坏或格式不正确，无法读取（%(error)s）") % {"error": type(exc).__name__}
+        ) from None
+    for sheet in sheets:
         start_row = sheet.start[0] if sheet.start else 0
         start_col = sheet.start[1] if sheet.start else 0
-        yield Sheet(name, start_row + 1, _padded(sheet.iter_rows(), start_col))
+        yield Sheet(sheet.name, start_row + 1, _padded(sheet.iter_rows(), start_col))
 
 
 def _padded(rows: Iterator[list], start_col: int) -> Iterator[list]:
@@ -78,11 +78,19 @@ def _csv_rows(data: bytes) -> Iterator[list]:
             continue
     else:
         raise CellError(_("CSV 文件编码无法识别，请另存为 UTF-8 或 GBK 编码"))
+    text = text.replace("\x00", "")
+    # Only the delimiter is guessed, from the first lines; quotes are always '"'. (A sniffed
+    # quote character could be our own formula-guard apostrophe.)
+    head = "\n".join(text.splitlines()[:5])
+    delimiter = max(",\t;", key=head.count) if head else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel  # one column, or too little to tell: plain commas
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+        yield from reader
+    except csv.Error as exc:
+        raise CellError(
+            _("CSV 文件格式错误（第 %(line)d 行）：%(error)s")
+            % {"line": reader.line_num, "error": exc}
+        ) from None
 
 
 # -- headers --------------------------------------------------------------------------
@@ -158,10 +166,15 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"))
+
+
 def clean_text(value: object) -> str:
-    """Trim, join lines broken inside a cell, undo our own export's formula guard."""
+    """Trim, join broken lines, drop invisible characters, undo our own formula guard."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = value.translate(_INVISIBLE)
     if isinstance(value, str) and "\n" not in value and "\r" not in value and "\u3000" not in value:
         # The common case, kept cheap: one line of text.
         value = value.strip()

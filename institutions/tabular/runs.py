@@ -8,10 +8,11 @@ run with a conditional UPDATE, so a redelivered task or a double click does noth
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -23,6 +24,8 @@ from ..models import ImportRun
 from .importer import Importer, ImportFileError
 from .reading import CellError
 from .upload import CheckedUpload, check_upload
+
+logger = logging.getLogger(__name__)
 
 IMPORTERS = {
     ImportRun.Kind.INSTITUTIONS: "institutions.importers.InstitutionImporter",
@@ -76,17 +79,17 @@ def import_run_check(*, run_id: int) -> ImportRun | None:
     importer = importer_for(run, progress=_progress_saver(run.pk))
     try:
         plan = importer.plan(_upload_of(run))
-    except (ImportFileError, CellError, ValidationError) as exc:
-        _fail(run, _message(exc))
-        return run
-    run.total_rows = run.processed_rows = plan.total_rows
-    run.created_count = len(plan.creates)
-    run.updated_count = len(plan.updates)
-    run.unchanged_count = plan.unchanged
-    run.error_count = plan.error_rows
-    run.report = plan.report(importer.describe)
-    run.status = ImportRun.Status.CHECKED
-    run.save()
+        run.total_rows = run.processed_rows = plan.total_rows
+        run.created_count = len(plan.creates)
+        run.updated_count = len(plan.updates)
+        run.unchanged_count = plan.unchanged
+        run.error_count = plan.error_rows
+        run.report = plan.report(importer.describe)
+        run.status = ImportRun.Status.CHECKED
+        with transaction.atomic():  # a refused save must not poison an outer transaction
+            run.save()
+    except BaseException as exc:  # noqa: BLE001 - a claimed run must never stay "checking"
+        _fail_unexpected(run, exc)
     return run
 
 
@@ -127,9 +130,9 @@ def import_run_write(*, run_id: int) -> ImportRun | None:
             locked.updated_count = len(plan.updates)
             locked.unchanged_count = plan.unchanged
             locked.save()
-    except (ImportFileError, CellError, ValidationError) as exc:
+    except BaseException as exc:  # noqa: BLE001 - the transaction rolled back; say why
         run.refresh_from_db()
-        _fail(run, _message(exc))
+        _fail_unexpected(run, exc)
         return run
     audit_log(
         kind=AuditEvent.Kind.IMPORT,
@@ -144,6 +147,29 @@ def import_run_write(*, run_id: int) -> ImportRun | None:
         },
     )
     return locked
+
+
+def _fail_unexpected(run: ImportRun, exc: BaseException) -> None:
+    """Mark the run failed with a reason the user can act on; re-raise interpreter exits."""
+    if isinstance(exc, ImportFileError | CellError | ValidationError):
+        _fail(run, _message(exc))
+        return
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        _fail(run, _("处理被中断，未写入任何数据，请重新上传"))
+        raise exc
+    if isinstance(exc, IntegrityError):
+        _fail(
+            run,
+            _(
+                "写入时与其他同时进行的修改冲突（如同一统一社会信用代码刚被登记），未写入任何数据，请重新上传检查"
+            ),
+        )
+        return
+    if isinstance(exc, DataError):
+        _fail(run, _("有数值超出系统允许的范围，未写入任何数据"))
+        return
+    logger.exception("import run %s failed", run.pk, exc_info=exc)
+    _fail(run, _("文件无法处理（%(error)s），未写入任何数据") % {"error": type(exc).__name__})
 
 
 def _fail(run: ImportRun, message: str) -> None:
