@@ -191,6 +191,9 @@ class ImportRun(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    # When a worker took the run; a run still "checking" long after is taken again (the
+    # worker died and Celery redelivered the task).
+    claimed_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
     total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     created_count = models.PositiveIntegerField(_("新增"), default=0)

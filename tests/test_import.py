@@ -329,6 +329,24 @@ def test_a_check_or_a_write_claimed_twice_runs_once(admin):
     assert Institution.objects.count() == 1
 
 
+def test_a_check_whose_worker_died_is_taken_over_by_the_redelivered_task(admin):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    run = runs.import_run_create(
+        actor=admin,
+        kind="institutions",
+        file_name="a.xlsx",
+        data=xlsx([HEADER, ["甲", code(), "学科类", "", "小店区", 1]]),
+    )
+    ImportRun.objects.filter(pk=run.pk).update(status="checking", claimed_at=timezone.now())
+    assert runs.import_run_check(run_id=run.pk) is None  # another worker is on it
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
+        assert runs.import_run_check(run_id=run.pk).status == "checked"
+
+
 def test_data_changed_after_the_preview_fails_the_write_and_writes_nothing(regions):
     officer = UserFactory(grant=("county_officer", "140105"))
     taken = code()

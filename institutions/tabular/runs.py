@@ -7,12 +7,14 @@ run with a conditional UPDATE, so a redelivered task or a double click does noth
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 IMPORTERS = {
     ImportRun.Kind.INSTITUTIONS: "institutions.importers.InstitutionImporter",
 }
+# A check still running after this long lost its worker; a redelivered task takes it over.
+STALE_CLAIM = dt.timedelta(minutes=15)
 # Files up to this size are handled inside the request; larger ones go to a worker.
 INLINE_LIMIT_BYTES = 256 * 1024
 
@@ -70,8 +74,14 @@ def _progress_saver(run_id: int):
 
 def import_run_check(*, run_id: int) -> ImportRun | None:
     """Dry run: parse, validate, plan. Writes nothing but the run's report."""
-    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).update(
-        status=ImportRun.Status.CHECKING
+    now = timezone.now()
+    claimed = (
+        ImportRun.objects.filter(pk=run_id)
+        .filter(
+            Q(status=ImportRun.Status.PENDING)
+            | Q(status=ImportRun.Status.CHECKING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(status=ImportRun.Status.CHECKING, claimed_at=now)
     )
     if not claimed:
         return None
