@@ -40,6 +40,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_regions --province 140000
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo
 	@echo "安全守护演示已启动：http://127.0.0.1:8000  （按 Ctrl-C 停止）"
 	@echo
