@@ -1,7 +1,9 @@
 """Fill English translations into locale/en/LC_MESSAGES/django.po from a JSON map.
 
-Usage: python tools/fill_translations.py translations.json
-The map is {"中文原文": "English"}. Entries that makemessages marked fuzzy (a guess from a
+Usage, after `manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --no-location`:
+    python tools/fill_translations.py tools/translations_en.json
+then `manage.py compilemessages -l en --ignore=.venv`. The map is {"中文原文": "English"};
+add new strings to tools/translations_en.json. Entries that makemessages marked fuzzy (a guess from a
 similar string) are replaced when the map has them. Prints the msgids still missing.
 """
 

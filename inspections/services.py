@@ -1,0 +1,334 @@
+"""Writes for inspections: start, save a draft, submit, amend; report and verify problems.
+
+Every function takes the acting user and their scope and checks both: an officer can only
+inspect, submit or close what lies in their own region and sections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scope import Scope
+from campaign.models import Campaign, ChecklistItem
+from campaign.selectors import checklist_items_for
+from institutions.models import Institution
+
+from .models import Amendment, Answer, Finding, Inspection, RectificationTask, Round
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the record since this user loaded it."""
+
+
+def _require_institution(scope: Scope, permission: str, institution: Institution) -> None:
+    if not scope.covers_institution(
+        permission, county_code=institution.county_id, sector=institution.sector
+    ):
+        raise PermissionDenied
+
+
+def active_campaign(*, institution: Institution) -> Campaign:
+    campaign = (
+        Campaign.objects.filter(province_id=institution.county_id[:2] + "0000", is_active=True)
+        .order_by("-starts_on")
+        .first()
+    )
+    if campaign is None:
+        raise ValidationError(_("本省尚未设立进行中的专项行动"))
+    return campaign
+
+
+@transaction.atomic
+def inspection_start(
+    *,
+    institution: Institution,
+    actor,
+    scope: Scope,
+    level: str = Round.Level.COUNTY,
+    site=None,
+    has_dormitory: bool = False,
+    has_kitchen: bool = False,
+) -> Inspection:
+    """Open a draft inspection of an institution in the round of its county (or city, province)."""
+    _require_institution(scope, "inspections.change", institution)
+    campaign = active_campaign(institution=institution)
+    checklist = campaign.checklists.filter(is_active=True).first()
+    if checklist is None:
+        raise ValidationError(_("专项行动还没有启用的检查表"))
+    region_code = {
+        Round.Level.COUNTY: institution.county_id,
+        Round.Level.CITY: institution.county_id[:4] + "00",
+        Round.Level.PROVINCE: institution.county_id[:2] + "0000",
+    }[level]
+    round_, _created = Round.objects.get_or_create(
+        campaign=campaign, level=level, region_id=region_code
+    )
+    if site is not None and site.institution_id != institution.pk:
+        raise ValidationError(_("培训场所不属于该机构"))
+    inspection = Inspection.objects.create(
+        round=round_,
+        institution=institution,
+        site=site,
+        checklist=checklist,
+        has_dormitory=has_dormitory,
+        has_kitchen=has_kitchen,
+        created_by=actor,
+        departments=sorted({g.department for g in scope.grants_for("inspections.change")}),
+    )
+    inspection.inspectors.add(actor)
+    return inspection
+
+
+def applicable_items(*, inspection: Inspection, scope: Scope):
+    return checklist_items_for(
+        template=inspection.checklist,
+        institution=inspection.institution,
+        scope=scope,
+        has_dormitory=inspection.has_dormitory,
+        has_kitchen=inspection.has_kitchen,
+    )
+
+
+def _parse_answer(item: ChecklistItem, raw: dict) -> dict:
+    value = raw.get("value") or ""
+    if value and value not in Answer.Value.values:
+        raise ValidationError({item.code: _("“%(value)s”不是有效的检查结果") % {"value": value}})
+    number = raw.get("number")
+    if number in ("", None):
+        number = None
+    else:
+        try:
+            number = Decimal(str(number))
+        except InvalidOperation:
+            raise ValidationError(
+                {item.code: _("“%(value)s”不是数字") % {"value": number}}
+            ) from None
+    return {
+        "value": value,
+        "number": number,
+        "text": str(raw.get("text") or "")[:2000],
+        "note": str(raw.get("note") or "")[:2000],
+    }
+
+
+@transaction.atomic
+def inspection_save_draft(
+    *,
+    inspection: Inspection,
+    actor,
+    scope: Scope,
+    version: int,
+    answers: dict[str, dict],
+    has_dormitory: bool | None = None,
+    has_kitchen: bool | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> Inspection:
+    """Save what the officer has typed so far. Refused when another save came in between."""
+    _require_institution(scope, "inspections.change", inspection.institution)
+    if inspection.status != Inspection.Status.DRAFT:
+        raise ValidationError(_("检查记录已提交，不能直接修改；如需更正，请提交更正说明"))
+    claimed = Inspection.objects.filter(pk=inspection.pk, version=version).update(
+        version=version + 1
+    )
+    if not claimed:
+        current = Inspection.objects.select_related("updated_by").get(pk=inspection.pk)
+        who = str(current.updated_by) if current.updated_by else _("其他人")
+        raise EditConflict(
+            _(
+                "这份记录已被%(who)s在 %(when)s 保存过，您的修改未保存。请刷新页面，在最新内容上继续填写。"
+            )
+            % {"who": who, "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S")}
+        )
+    inspection.version = version + 1
+    inspection.updated_by = actor
+    if has_dormitory is not None:
+        inspection.has_dormitory = has_dormitory
+    if has_kitchen is not None:
+        inspection.has_kitchen = has_kitchen
+    if latitude is not None and longitude is not None:
+        inspection.latitude, inspection.longitude = latitude, longitude
+    inspection.save()
+    inspection.inspectors.add(actor)
+    items = {i.code: i for i in applicable_items(inspection=inspection, scope=scope)}
+    unknown = sorted(set(answers) - set(items))
+    if unknown:
+        raise ValidationError(
+            _("检查项 %(codes)s 不适用于本次检查") % {"codes": "、".join(unknown)}
+        )
+    now = timezone.now()
+    for code, raw in answers.items():
+        fields = _parse_answer(items[code], raw)
+        Answer.objects.update_or_create(
+            inspection=inspection, item=items[code], defaults={**fields, "answered_at": now}
+        )
+    return inspection
+
+
+@transaction.atomic
+def inspection_submit(
+    *,
+    inspection: Inspection,
+    actor,
+    scope: Scope,
+    version: int,
+    result: str,
+    rectify_deadline: dt.date | None,
+    summary: str = "",
+) -> Inspection:
+    """Lock the record, turn every non-compliant answer into a problem, group them into tasks."""
+    _require_institution(scope, "inspections.change", inspection.institution)
+    if inspection.status != Inspection.Status.DRAFT:
+        raise ValidationError(_("这份检查记录已经提交过了"))
+    items = list(applicable_items(inspection=inspection, scope=scope))
+    answers = {a.item_id: a for a in inspection.answers.prefetch_related("photos")}
+    errors = []
+    non_compliant = []
+    for item in items:
+        answer = answers.get(item.pk)
+        if item.answer_type == item.AnswerType.COMPLIANCE:
+            if answer is None or not answer.value:
+                errors.append(_("%(code)s 尚未填写") % {"code": item.code})
+                continue
+            if answer.value == Answer.Value.NON_COMPLIANT:
+                if item.photo_required and not answer.photos.all():
+                    errors.append(_("%(code)s 不合规，须拍照留证") % {"code": item.code})
+                non_compliant.append((item, answer))
+    if non_compliant and result == Inspection.Result.COMPLIANT:
+        errors.append(_("有不合规项，检查结论不能为“合格”"))
+    if not non_compliant and result != Inspection.Result.COMPLIANT:
+        errors.append(_("没有不合规项，检查结论应为“合格”"))
+    if non_compliant and rectify_deadline is None:
+        errors.append(_("请填写整改期限"))
+    if rectify_deadline is not None and rectify_deadline < timezone.localdate():
+        errors.append(_("整改期限不能早于今天"))
+    if result not in Inspection.Result.values:
+        errors.append(_("请选择检查结论"))
+    if errors:
+        raise ValidationError(errors)
+    claimed = Inspection.objects.filter(
+        pk=inspection.pk, version=version, status=Inspection.Status.DRAFT
+    ).update(version=version + 1)
+    if not claimed:
+        raise EditConflict(_("这份记录在您提交前已被修改或提交，请刷新页面后核对"))
+    inspection.refresh_from_db()
+    inspection.updated_by = actor
+    inspection.status = Inspection.Status.SUBMITTED
+    inspection.submitted_at = timezone.now()
+    inspection.result = result
+    inspection.rectify_deadline = rectify_deadline if non_compliant else None
+    inspection.summary = summary
+    inspection.save()
+    by_department: dict[str, list] = defaultdict(list)
+    for item, answer in non_compliant:
+        by_department[item.department].append((item, answer))
+    for department, rows in sorted(by_department.items()):
+        task = RectificationTask.objects.create(
+            inspection=inspection,
+            institution=inspection.institution,
+            department=department,
+            deadline=rectify_deadline,
+        )
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    task=task,
+                    answer=answer,
+                    item=item,
+                    section=item.section,
+                    severity=item.severity,
+                    description=answer.note or item.text,
+                    requirement=item.requirement,
+                )
+                for item, answer in rows
+            ]
+        )
+    return inspection
+
+
+@transaction.atomic
+def inspection_amend(
+    *,
+    inspection: Inspection,
+    actor,
+    scope: Scope,
+    reason: str,
+    summary: str | None = None,
+    notes: dict[str, str] | None = None,
+) -> Amendment:
+    """Correct a submitted record's wording: the old and new text are both kept."""
+    _require_institution(scope, "inspections.change", inspection.institution)
+    if inspection.status != Inspection.Status.SUBMITTED:
+        raise ValidationError(_("只有已提交的检查记录需要更正；草稿可以直接修改"))
+    if not reason.strip():
+        raise ValidationError(_("请填写更正原因"))
+    changes = []
+    if summary is not None and summary != inspection.summary:
+        changes.append({"field": "summary", "old": inspection.summary, "new": summary})
+        inspection.summary = summary
+        inspection.save(update_fields=["summary"])
+    for code, note in (notes or {}).items():
+        answer = inspection.answers.filter(item__code=code).first()
+        if answer is None:
+            raise ValidationError(_("检查项 %(code)s 不在这份记录中") % {"code": code})
+        if note != answer.note:
+            changes.append({"field": f"{code}.note", "old": answer.note, "new": note})
+            answer.note = note
+            answer.save(update_fields=["note"])
+    if not changes:
+        raise ValidationError(_("没有任何改动"))
+    return Amendment.objects.create(
+        inspection=inspection, made_by=actor, reason=reason.strip(), changes=changes
+    )
+
+
+def _require_finding(scope: Scope, finding: Finding) -> None:
+    _require_institution(scope, "rectification.change", finding.task.institution)
+    if finding.section not in scope.sections("rectification.change"):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Finding:
+    """The institution says it has fixed the problem (recorded by the officer)."""
+    _require_finding(scope, finding)
+    if finding.status == Finding.Status.CLOSED:
+        raise ValidationError(_("该问题已复查销号"))
+    if not note.strip():
+        raise ValidationError(_("请填写整改情况"))
+    finding.status = Finding.Status.REPORTED
+    finding.reported_at = timezone.now()
+    finding.report_note = note.strip()
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_verify(
+    *, finding: Finding, actor, scope: Scope, passed: bool, note: str = ""
+) -> Finding:
+    """Re-inspection: close the problem (复查销号) or send it back as still open."""
+    _require_finding(scope, finding)
+    if finding.status == Finding.Status.CLOSED:
+        raise ValidationError(_("该问题已复查销号"))
+    finding.verified_by = actor
+    finding.verified_at = timezone.now()
+    finding.verify_note = note.strip()
+    if passed:
+        finding.status = Finding.Status.CLOSED
+    else:
+        finding.status = Finding.Status.OPEN
+        finding.reopened_count += 1
+    finding.save()
+    task = finding.task
+    if not task.findings.exclude(status=Finding.Status.CLOSED).exists():
+        task.closed_at = finding.verified_at
+        task.save(update_fields=["closed_at"])
+    return finding

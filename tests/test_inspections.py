@@ -1,0 +1,275 @@
+"""Inspections: drafts with an optimistic lock, submission into problems and tasks,
+amendments, and problems closed one by one by re-inspection."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from accounts.scope import scope_for
+from campaign.services import campaign_seed_2023
+from inspections import selectors, services
+from inspections.models import Evidence, Finding, Inspection, RectificationTask, Round
+
+from .factories import InstitutionFactory, UserFactory
+
+
+@pytest.fixture
+def campaign(regions):
+    return campaign_seed_2023(province_code="140000")[0]
+
+
+@pytest.fixture
+def officer(cast, campaign):
+    return cast.xiaodian
+
+
+def start(user, institution, **kwargs):
+    return services.inspection_start(
+        institution=institution, actor=user, scope=scope_for(user), **kwargs
+    )
+
+
+def answer_all(user, inspection, *, non_compliant=(), value="compliant"):
+    """Answer every applicable item; the codes in `non_compliant` fail, with a note."""
+    scope = scope_for(user)
+    answers = {}
+    for item in services.applicable_items(inspection=inspection, scope=scope):
+        if item.answer_type == "compliance":
+            bad = item.code in non_compliant
+            answers[item.code] = {
+                "value": "non_compliant" if bad else value,
+                "note": f"{item.code} 现场发现问题" if bad else "",
+            }
+        elif item.answer_type == "number":
+            answers[item.code] = {"number": "3.5"}
+    return services.inspection_save_draft(
+        inspection=inspection, actor=user, scope=scope, version=inspection.version, answers=answers
+    )
+
+
+def photograph(user, inspection, code):
+    answer = inspection.answers.get(item__code=code)
+    evidence = Evidence(answer=answer, sha256=code.replace(".", "") * 8, uploaded_by=user)
+    evidence.image.save("p.jpg", ContentFile(b"\xff\xd8\xff\xe0 test"), save=True)
+
+
+def submit(user, inspection, result="rectify", days=7):
+    inspection.refresh_from_db()
+    return services.inspection_submit(
+        inspection=inspection, actor=user, scope=scope_for(user), version=inspection.version, result=result,
+        rectify_deadline=timezone.localdate() + dt.timedelta(days=days) if result != "compliant" else None,
+    )  # fmt: skip
+
+
+def test_an_officer_starts_an_inspection_in_the_county_round(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    assert inspection.round.level == "county" and inspection.round.region_id == "140105"
+    assert inspection.checklist == campaign.checklists.get(is_active=True)
+    assert list(inspection.inspectors.all()) == [officer]
+    assert inspection.status == "draft"
+
+
+def test_out_of_scope_or_wrong_role_cannot_start_and_nothing_is_created(cast, places, campaign):
+    with pytest.raises(PermissionDenied):
+        start(cast.xiaodian, places.pingcheng)
+    with pytest.raises(PermissionDenied):
+        start(cast.auditor, places.xiaodian)
+    assert Inspection.objects.count() == 0 and Round.objects.count() == 0
+
+
+def test_items_follow_the_institution_kitchen_and_dormitory(officer, places, campaign):
+    plain = start(officer, places.xiaodian)
+    kitchen = start(officer, places.xiaodian, has_kitchen=True)
+    scope = scope_for(officer)
+    plain_codes = set(
+        services.applicable_items(inspection=plain, scope=scope).values_list("code", flat=True)
+    )
+    kitchen_codes = set(
+        services.applicable_items(inspection=kitchen, scope=scope).values_list("code", flat=True)
+    )
+    assert kitchen_codes > plain_codes
+
+
+def test_a_draft_saves_and_a_stale_second_save_is_refused(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    colleague = UserFactory(full_name="李同事", grant=("county_officer", "140105"))
+    stale_version = inspection.version
+    services.inspection_save_draft(
+        inspection=inspection, actor=colleague, scope=scope_for(colleague), version=stale_version,
+        answers={"1.01": {"value": "compliant"}},
+    )  # fmt: skip
+    with pytest.raises(services.EditConflict, match="李同事"):
+        services.inspection_save_draft(
+            inspection=inspection, actor=officer, scope=scope_for(officer), version=stale_version,
+            answers={"1.01": {"value": "non_compliant"}},
+        )  # fmt: skip
+    assert inspection.answers.get(item__code="1.01").value == "compliant"
+    assert set(inspection.inspectors.all()) == {officer, colleague}
+
+
+def test_a_bad_answer_saves_nothing(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    with pytest.raises(ValidationError):
+        services.inspection_save_draft(
+            inspection=inspection, actor=officer, scope=scope_for(officer), version=inspection.version,
+            answers={"1.01": {"value": "compliant"}, "1.02": {"value": "maybe"}},
+        )  # fmt: skip
+    inspection.refresh_from_db()
+    assert inspection.answers.count() == 0 and inspection.version == 1
+
+
+def test_submit_needs_every_answer_and_photos_for_problems(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    with pytest.raises(ValidationError, match="尚未填写"):
+        submit(officer, inspection)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    with pytest.raises(ValidationError, match="1.01 不合规，须拍照留证"):
+        submit(officer, inspection)
+    with pytest.raises(ValidationError, match="检查结论不能为“合格”"):
+        submit(officer, inspection, result="compliant")
+    inspection.refresh_from_db()
+    assert inspection.status == "draft" and not RectificationTask.objects.exists()
+
+
+def test_submit_turns_problems_into_findings_grouped_by_department(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01", "2.22"])
+    photograph(officer, inspection, "1.01")
+    photograph(officer, inspection, "2.22")
+    inspection = submit(officer, inspection)
+    assert (inspection.status, inspection.result) == ("submitted", "rectify")
+    tasks = {t.department: t for t in inspection.tasks.all()}
+    assert set(tasks) == {"education", "fire"}
+    fire = tasks["fire"].findings.get()
+    assert (fire.item.code, fire.severity, fire.status) == ("2.22", "major", "open")
+    assert fire.description == "2.22 现场发现问题" and fire.requirement
+    with pytest.raises(ValidationError, match="已提交"):
+        services.inspection_save_draft(
+            inspection=inspection,
+            actor=officer,
+            scope=scope_for(officer),
+            version=inspection.version,
+            answers={},
+        )
+
+
+def test_a_compliant_inspection_makes_no_tasks(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection)
+    inspection = submit(officer, inspection, result="compliant")
+    assert inspection.result == "compliant" and not inspection.tasks.exists()
+
+
+def test_a_double_submit_makes_one_set_of_tasks(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["2.22"])
+    photograph(officer, inspection, "2.22")
+    inspection.refresh_from_db()
+    version = inspection.version
+    stale = Inspection.objects.get(pk=inspection.pk)
+    services.inspection_submit(inspection=inspection, actor=officer, scope=scope_for(officer), version=version,
+                               result="rectify", rectify_deadline=timezone.localdate())  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.inspection_submit(inspection=stale, actor=officer, scope=scope_for(officer), version=version,
+                                   result="rectify", rectify_deadline=timezone.localdate())  # fmt: skip
+    assert RectificationTask.objects.count() == 1
+
+
+def test_an_amendment_keeps_who_when_why_and_the_old_text(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection)
+    inspection = submit(officer, inspection, result="compliant")
+    with pytest.raises(ValidationError, match="更正原因"):
+        services.inspection_amend(
+            inspection=inspection, actor=officer, scope=scope_for(officer), reason=" ", summary="x"
+        )
+    amendment = services.inspection_amend(
+        inspection=inspection,
+        actor=officer,
+        scope=scope_for(officer),
+        reason="笔误",
+        summary="现场整体良好",
+    )
+    assert amendment.changes == [{"field": "summary", "old": "", "new": "现场整体良好"}]
+    assert amendment.made_by == officer and amendment.reason == "笔误"
+
+
+def test_reinspection_closes_one_problem_and_the_other_goes_overdue(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01", "1.02"])
+    photograph(officer, inspection, "1.01")
+    photograph(officer, inspection, "1.02")
+    inspection = submit(officer, inspection, days=7)
+    first, second = Finding.objects.order_by("item__code")
+    scope = scope_for(officer)
+    services.finding_report(finding=first, actor=officer, scope=scope, note="已更换合规设施")
+    services.finding_verify(finding=first, actor=officer, scope=scope, passed=True, note="复查合格")
+    first.refresh_from_db()
+    assert first.status == "closed" and first.verified_by == officer
+    assert first.task.closed_at is None  # the other problem is still open
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        overdue = selectors.finding_list(scope=scope).filter(selectors.overdue_q())
+        assert list(overdue) == [second]
+
+
+def test_a_failed_reinspection_reopens_the_problem(officer, places, campaign):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    submit(officer, inspection)
+    finding = Finding.objects.get()
+    scope = scope_for(officer)
+    services.finding_report(finding=finding, actor=officer, scope=scope, note="已整改")
+    services.finding_verify(
+        finding=finding, actor=officer, scope=scope, passed=False, note="仍未整改到位"
+    )
+    finding.refresh_from_db()
+    assert (finding.status, finding.reopened_count) == ("open", 1)
+    services.finding_verify(finding=finding, actor=officer, scope=scope, passed=True)
+    finding.refresh_from_db()
+    assert finding.status == "closed" and finding.task.closed_at is not None
+
+
+def test_problem_list_is_scoped_by_region_and_section(cast, places, campaign):
+    for user, institution in ((cast.xiaodian, places.xiaodian), (cast.pingcheng, places.pingcheng)):
+        inspection = start(user, institution)
+        answer_all(user, inspection, non_compliant=["1.01", "2.22"])
+        photograph(user, inspection, "1.01")
+        photograph(user, inspection, "2.22")
+        submit(user, inspection)
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    assert selectors.finding_list(scope=scope_for(cast.xiaodian)).count() == 2
+    assert {f.task.institution for f in selectors.finding_list(scope=scope_for(cast.xiaodian))} == {
+        places.xiaodian
+    }
+    assert [f.item.code for f in selectors.finding_list(scope=scope_for(fire))] == ["2.22"]
+    assert selectors.finding_list(scope=scope_for(cast.province)).count() == 4
+    with pytest.raises(PermissionDenied):
+        services.finding_verify(
+            finding=Finding.objects.get(task__institution=places.pingcheng, item__code="1.01"),
+            actor=cast.xiaodian, scope=scope_for(cast.xiaodian), passed=True,
+        )  # fmt: skip
+    with pytest.raises(PermissionDenied):  # fire rescue may not close an education problem
+        services.finding_verify(
+            finding=Finding.objects.get(task__institution=places.xiaodian, item__code="1.01"),
+            actor=fire, scope=scope_for(fire), passed=True,
+        )  # fmt: skip
+
+
+def test_county_progress_counts_screened_institutions_and_the_funnel(officer, places, campaign):
+    InstitutionFactory(county_id="140105")  # not yet screened
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    submit(officer, inspection)
+    progress = selectors.county_progress(scope=scope_for(officer), region_prefix="140105")
+    assert (progress["total"], progress["screened"], progress["found"], progress["closed"]) == (
+        2,
+        1,
+        1,
+        0,
+    )
