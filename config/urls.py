@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", account_views.AuditLogView.as_view(), name="audit_log"),
     path("institutions/", include("institutions.urls")),
     path("campaign/", include("campaign.urls")),
+    path("inspections/", include("inspections.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
     path(

@@ -97,6 +97,13 @@ EXPECT = {
 }
 
 
+# Pages of later features keep their expectations beside their tests and join the walk here.
+from .url_walk_inspection_form import EXPECT as _FORM_EXPECT  # noqa: E402
+from .url_walk_problems import EXPECT as _PROBLEM_EXPECT  # noqa: E402
+
+EXPECT |= _FORM_EXPECT | _PROBLEM_EXPECT
+
+
 def _pattern_names(patterns, namespace=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):

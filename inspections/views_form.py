@@ -1,0 +1,3 @@
+"""The on-site inspection: start, the phone form with autosave and photos, submit, amend."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The problem list, rectification (report / re-inspect), the rectification notice."""
+
+urlpatterns: list = []
