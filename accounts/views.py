@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
+from campaign.selectors import upcoming_deadlines
+from inspections.selectors import county_progress
 from institutions.selectors import institution_counts_by_child_region, institution_list
 
 from . import selectors
@@ -36,6 +38,9 @@ def home(request):
     }
     if region.level != "county":
         context["by_child_region"] = institution_counts_by_child_region(scope=scope, region=region)
+    if scope.can("inspections.view"):
+        context["progress"] = county_progress(scope=scope, region_prefix=region.prefix)
+        context["deadlines"] = upcoming_deadlines(scope=scope)
     template = {
         Role.COUNTY_OFFICER: "dashboard/county.html",
         Role.CITY_STAFF: "dashboard/city.html",

@@ -42,3 +42,17 @@ def checklist_items_for(
     return ChecklistItem.objects.filter(
         applies, template=template, section__in=scope.sections("inspections.view")
     )  # fmt: skip
+
+
+def upcoming_deadlines(*, scope: Scope) -> list[dict]:
+    """The active campaign's phases with days left (negative once past), for dashboards."""
+    from django.utils import timezone
+
+    campaign = campaign_list(scope=scope).filter(is_active=True).order_by("-starts_on").first()
+    if campaign is None:
+        return []
+    today = timezone.localdate()
+    return [
+        {"phase": phase, "days_left": (phase.deadline - today).days}
+        for phase in campaign.phases.all()
+    ]

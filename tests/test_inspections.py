@@ -273,3 +273,16 @@ def test_county_progress_counts_screened_institutions_and_the_funnel(officer, pl
         1,
         0,
     )
+
+
+def test_the_county_dashboard_shows_screening_progress_and_deadlines(
+    client, officer, places, campaign
+):
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    submit(officer, inspection)
+    client.force_login(officer)
+    page = client.get("/").content.decode()
+    assert 'data-testid="screened">1 / 1<' in page
+    assert "县级排查整改" in page and "发现问题" in page
