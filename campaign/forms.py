@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Phase
+from .models import Phase, PublicityActivity
 
 PERCENT = {"min_value": Decimal("0.1"), "max_value": Decimal("100"), "decimal_places": 1}
 
@@ -56,3 +56,36 @@ class CampaignForm(forms.Form):
             "city_institution_ratio": data["city_institution_percent"] / 100,
             "province_institution_ratio": data["province_institution_percent"] / 100,
         }
+
+
+class PublicityForm(forms.ModelForm):
+    class Meta:
+        model = PublicityActivity
+        fields = [
+            "county",
+            "kind",
+            "held_on",
+            "title",
+            "times",
+            "reached",
+            "institutions_reached",
+            "description",
+        ]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, counties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = counties
+        self.fields["county"].label_from_instance = lambda r: (
+            f"{r.parent.name if r.parent_id else ''}{r.name}"
+        )
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-lg"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-lg"
+            )
+            field.widget.attrs.setdefault("class", css)

@@ -193,3 +193,49 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:30]}"
+
+
+class PublicityActivity(models.Model):
+    """Safety education and publicity (§六) held in a county: what, when, how many reached."""
+
+    class Kind(models.TextChoices):
+        DEMONSTRATION = "demonstration", _("现场指导演示")
+        REMINDER = "reminder", _("发布安全提醒")
+        VIDEO = "video", _("推送宣传视频")
+        PARENT_APP = "parent_app", _("引导使用“校外培训家长端”")
+        RISK_GUIDANCE = "risk_guidance", _("体育、舞蹈、户外等风险提示")
+        OTHER = "other", _("其他")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="publicity", verbose_name=_("专项行动")
+    )
+    county = models.ForeignKey(
+        "institutions.Region",
+        on_delete=models.PROTECT,
+        related_name="publicity",
+        limit_choices_to={"level": "county"},
+        verbose_name=_("县区"),
+    )
+    kind = models.CharField(_("形式"), max_length=32, choices=Kind.choices)
+    held_on = models.DateField(_("日期"))
+    title = models.CharField(_("主题"), max_length=200)
+    times = models.PositiveIntegerField(_("次数"), default=1)
+    reached = models.PositiveIntegerField(
+        _("覆盖人数"), default=0, help_text=_("学生、家长、从业人员等")
+    )
+    institutions_reached = models.PositiveIntegerField(_("覆盖机构数"), default=0)
+    description = models.TextField(_("情况说明"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("填报人")
+    )
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("安全教育宣传活动")
+        verbose_name_plural = _("安全教育宣传活动")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.title}"

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from accounts.scope import Scope
 from institutions.models import Institution
 
-from .models import Campaign, ChecklistItem, ChecklistTemplate
+from .models import Campaign, ChecklistItem, ChecklistTemplate, PublicityActivity
 
 
 def campaign_list(*, scope: Scope, permission: str = "dashboard.view") -> QuerySet:
@@ -56,3 +56,11 @@ def upcoming_deadlines(*, scope: Scope) -> list[dict]:
         {"phase": phase, "days_left": (phase.deadline - today).days}
         for phase in campaign.phases.all()
     ]
+
+
+def publicity_list(*, scope: Scope) -> QuerySet:
+    return scope.filter(
+        PublicityActivity.objects.select_related("county", "created_by"),
+        "inspections.view",
+        region="county__code",
+    )

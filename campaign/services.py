@@ -16,7 +16,7 @@ from accounts.models import AuditEvent
 from accounts.scope import Scope
 from institutions.models import Region
 
-from .models import Campaign, ChecklistItem, ChecklistTemplate, FeeRule, Phase
+from .models import Campaign, ChecklistItem, ChecklistTemplate, FeeRule, Phase, PublicityActivity
 
 DATA = Path(__file__).parent / "data"
 
@@ -130,3 +130,19 @@ def campaign_update(
         },
     )
     return campaign
+
+
+@transaction.atomic
+def publicity_create(*, actor, scope: Scope, campaign: Campaign, **fields) -> PublicityActivity:
+    """Record one publicity activity in a county inside the actor's scope."""
+    from .models import PublicityActivity
+
+    county = fields.get("county")
+    if county is None or not scope.covers_region("inspections.change", county.code):
+        raise ValidationError({"county": _("所选县区不在您的管辖范围内")})
+    if county.code[:2] != campaign.province_id[:2]:
+        raise ValidationError({"county": _("县区不属于该专项行动所在的省")})
+    activity = PublicityActivity(campaign=campaign, created_by=actor, **fields)
+    activity.full_clean()
+    activity.save()
+    return activity

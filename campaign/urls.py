@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.CampaignListView.as_view(), name="list"),
     path("<int:pk>/", views.CampaignDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CampaignEditView.as_view(), name="edit"),
+    path("publicity/", views.PublicityListView.as_view(), name="publicity"),
+    path("publicity/new/", views.PublicityCreateView.as_view(), name="publicity_create"),
 ]

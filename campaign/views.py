@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,9 +9,10 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
+from institutions.models import Region
 
 from . import selectors, services
-from .forms import CampaignForm
+from .forms import CampaignForm, PublicityForm
 
 
 class CampaignListView(ScopedViewMixin, TemplateView):
@@ -80,3 +83,55 @@ class CampaignEditView(ScopedViewMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("已保存"))
         return redirect("campaign:detail", pk=campaign.pk)
+
+
+class PublicityListView(ScopedViewMixin, TemplateView):
+    permission = "inspections.view"
+    template_name = "campaign/publicity_list.html"
+
+    def get_context_data(self, **kwargs):
+        activities = selectors.publicity_list(scope=self.scope)
+        totals = activities.aggregate(
+            times=Sum("times"), reached=Sum("reached"), institutions=Sum("institutions_reached")
+        )
+        return super().get_context_data(
+            page=Paginator(activities, 50).get_page(self.request.GET.get("page")),
+            totals=totals,
+            can_add=self.scope.can("inspections.change"),
+            **kwargs,
+        )
+
+
+class PublicityCreateView(ScopedViewMixin, FormView):
+    permission = "inspections.change"
+    template_name = "campaign/publicity_form.html"
+    form_class = PublicityForm
+
+    def get_form_kwargs(self):
+        counties = self.scope.filter(
+            Region.objects.filter(level="county").select_related("parent"),
+            "inspections.change",
+            region="code",
+        )
+        return {**super().get_form_kwargs(), "counties": counties}
+
+    def form_valid(self, form):
+        campaign = (
+            selectors.campaign_list(scope=self.scope)
+            .filter(is_active=True)
+            .order_by("-starts_on")
+            .first()
+        )
+        if campaign is None:
+            form.add_error(None, _("本省尚未设立进行中的专项行动"))
+            return self.form_invalid(form)
+        try:
+            services.publicity_create(
+                actor=self.request.user, scope=self.scope, campaign=campaign, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已保存"))
+        return redirect("campaign:publicity")

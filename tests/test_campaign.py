@@ -208,3 +208,41 @@ def test_campaign_page_shows_phases_quotas_rules_and_the_checklist(client, cast,
     for text in ("县级排查整改", "2023-11-30", "50%", "10%", "5%", "5000.00", "二、消防安全"):
         assert text in page, text
     assert "修改截止日期和比例" not in page
+
+
+def test_a_county_officer_records_a_publicity_activity(client, cast, campaign):
+    client.force_login(cast.xiaodian)
+    response = client.post(reverse("campaign:publicity_create"), {
+        "county": "140105", "kind": "demonstration", "held_on": "2023-11-20", "title": "消防安全现场演示",
+        "times": "2", "reached": "350", "institutions_reached": "12", "description": "",
+    })  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(reverse("campaign:publicity")).content.decode()
+    assert "消防安全现场演示" in page and 'data-testid="total-times">2<' in page
+    client.force_login(cast.pingcheng)
+    assert "消防安全现场演示" not in client.get(reverse("campaign:publicity")).content.decode()
+
+
+def test_publicity_for_another_county_is_refused_and_nothing_is_saved(client, cast, campaign):
+    from campaign.models import PublicityActivity
+
+    client.force_login(cast.xiaodian)
+    response = client.post(reverse("campaign:publicity_create"), {
+        "county": "140213", "kind": "reminder", "held_on": "2023-11-20", "title": "越权登记",
+        "times": "1", "reached": "1", "institutions_reached": "1",
+    })  # fmt: skip
+    assert response.status_code == 200 and "未保存" in response.content.decode()
+    assert not PublicityActivity.objects.exists()
+
+
+def test_publicity_needs_a_title_and_a_real_date(client, cast, campaign):
+    from campaign.models import PublicityActivity
+
+    client.force_login(cast.xiaodian)
+    response = client.post(
+        reverse("campaign:publicity_create"),
+        {"county": "140105", "kind": "video", "held_on": "明天"},
+    )
+    page = response.content.decode()
+    assert "未保存" in page and "该字段是必填项" in page and "输入一个有效的日期" in page
+    assert not PublicityActivity.objects.exists()

@@ -85,6 +85,11 @@ EXPECT = {
     "campaign:list": (None, PAGE),
     "campaign:detail": (_campaign, PAGE),
     "campaign:edit": (_campaign, _roles(403, anonymous=302, admin=200)),
+    "campaign:publicity": (None, PAGE),
+    "campaign:publicity_create": (
+        None,
+        _roles(200, anonymous=302, admin=403, auditor=403, outsider=403),
+    ),
     "api:campaign-list": (None, API),
     "api:campaign-detail": (_campaign, API),
     "api:checklist-list": (None, API),
