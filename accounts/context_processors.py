@@ -8,6 +8,7 @@ NAVIGATION = [
     (_("工作台"), "home", "dashboard.view"),
     (_("培训机构"), "institutions:list", "institutions.view"),
     (_("专项行动"), "campaign:list", "dashboard.view"),
+    (_("问题清单"), "inspections:problems", "inspections.view"),
     (_("安全宣传"), "campaign:publicity", "inspections.view"),
     (_("审计日志"), "audit_log", "audit.view"),
 ]

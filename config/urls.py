@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as account_views
 from accounts.api_permissions import ScopePermission
 from campaign import api as campaign_api
+from inspections import api as inspection_api
 from institutions import api as institution_api
 
 
@@ -20,6 +21,8 @@ router.register("regions", institution_api.RegionViewSet, basename="region")
 router.register("institutions", institution_api.InstitutionViewSet, basename="institution")
 router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
 router.register("checklists", campaign_api.ChecklistViewSet, basename="checklist")
+router.register("inspections", inspection_api.InspectionViewSet, basename="inspection")
+router.register("rectifications", inspection_api.RectificationViewSet, basename="rectification")
 
 urlpatterns = [
     path("", account_views.home, name="home"),

@@ -1,3 +1,398 @@
 """The on-site inspection: start, the phone form with autosave and photos, submit, amend."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.mixins import ScopedViewMixin
+from accounts.roles import Section
+from accounts.scope import get_in_scope_or_404
+from institutions.selectors import institution_list
+
+from . import evidence, selectors, services
+from .models import Answer, Evidence, Inspection
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _json_error(message: str, status: int = 400, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+class InspectionAccessMixin(ScopedViewMixin):
+    """Fetch the inspection through the scope: out of scope is the same 404 as missing."""
+
+    def get_inspection(self, permission: str | None = None) -> Inspection:
+        return get_in_scope_or_404(
+            selectors.inspection_list(
+                scope=self.scope, permission=permission or self.permission
+            ).select_related("checklist", "institution__county__parent", "updated_by"),
+            pk=self.kwargs["pk"],
+        )
+
+    def can_change(self, inspection: Inspection) -> bool:
+        return self.scope.covers_institution(
+            "inspections.change",
+            county_code=inspection.institution.county_id,
+            sector=inspection.institution.sector,
+        )
+
+
+class StartView(ScopedViewMixin, View):
+    permission = "inspections.change"
+
+    def post(self, request, pk):
+        institution = get_in_scope_or_404(
+            institution_list(scope=self.scope, permission=self.permission), pk=pk
+        )
+        try:
+            inspection = services.inspection_start(
+                institution=institution,
+                actor=request.user,
+                scope=self.scope,
+                has_kitchen=request.POST.get("has_kitchen") == "on",
+                has_dormitory=request.POST.get("has_dormitory") == "on",
+            )
+        except ValidationError as exc:
+            for message in _messages(exc):
+                messages.error(request, message)
+            return redirect("institutions:detail", pk=institution.pk)
+        return redirect("inspections:detail", pk=inspection.pk)
+
+
+def _answered(item, answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    if item.answer_type == item.AnswerType.NUMBER:
+        return answer.number is not None
+    if item.answer_type == item.AnswerType.TEXT:
+        return bool(answer.text.strip())
+    return bool(answer.value)
+
+
+def _sections(items, answers: dict) -> list[dict]:
+    """Items grouped by section (一…六) with each one's answer and the section's progress."""
+    labels = dict(Section.choices)
+    groups: dict[str, dict] = {}
+    for item in items:
+        group = groups.setdefault(
+            item.section,
+            {"code": item.section, "label": labels.get(item.section, item.section), "rows": []},
+        )
+        answer = answers.get(item.pk)
+        group["rows"].append(
+            {
+                "item": item,
+                "answer": answer,
+                "photos": list(answer.photos.all()) if answer else [],
+                "answered": _answered(item, answer),
+            }
+        )
+    order = list(Section.values)
+    result = sorted(groups.values(), key=lambda g: order.index(g["code"]))
+    for group in result:
+        group["done"] = sum(row["answered"] for row in group["rows"])
+        group["total"] = len(group["rows"])
+    return result
+
+
+def render_form(request, scope, inspection, *, errors=(), values=None, status=200):
+    """The phone form for a draft, with the submit step's errors and values when it failed."""
+    items = list(services.applicable_items(inspection=inspection, scope=scope))
+    answers = {
+        a.item_id: a
+        for a in inspection.answers.prefetch_related(
+            Prefetch("photos", queryset=Evidence.objects.order_by("uploaded_at", "id"))
+        )
+    }
+    sections = _sections(items, answers)
+    return render(
+        request,
+        "inspections/form.html",
+        {
+            "inspection": inspection,
+            "institution": inspection.institution,
+            "sections": sections,
+            "done": sum(g["done"] for g in sections),
+            "total": sum(g["total"] for g in sections),
+            "results": Inspection.Result.choices,
+            "submit_errors": errors,
+            "values": values or {"result": "", "rectify_deadline": "", "summary": ""},
+            "min_deadline": timezone.localdate().isoformat(),
+        },
+        status=status,
+    )
+
+
+class InspectionView(InspectionAccessMixin, View):
+    """A draft the user may change opens as the phone form; anything else reads only."""
+
+    permission = "inspections.view"
+
+    def get(self, request, pk):
+        inspection = self.get_inspection()
+        if inspection.status == Inspection.Status.DRAFT and self.can_change(inspection):
+            return render_form(request, self.scope, inspection)
+        return self.render_detail(request, inspection)
+
+    def render_detail(self, request, inspection):
+        # Only the sections the user's departments own, as everywhere else.
+        answers = (
+            inspection.answers.filter(item__section__in=self.scope.sections("inspections.view"))
+            .select_related("item")
+            .prefetch_related(
+                Prefetch("photos", queryset=Evidence.objects.order_by("uploaded_at", "id"))
+            )
+        )
+        by_item = {a.item_id: a for a in answers}
+        items = [a.item for a in sorted(answers, key=lambda a: (a.item.order, a.item.pk))]
+        return render(
+            request,
+            "inspections/inspection_detail.html",
+            {
+                "inspection": inspection,
+                "institution": inspection.institution,
+                "sections": _sections(items, by_item),
+                "amendments": _amendments(inspection),
+                "inspectors": inspection.inspectors.all(),
+                "can_amend": inspection.status == Inspection.Status.SUBMITTED
+                and self.can_change(inspection),
+                "notice_url": f"/inspections/{inspection.pk}/notice/",
+            },
+        )
+
+
+def _amendments(inspection: Inspection) -> list:
+    """Each amendment with its changes labelled for people ("1.01 问题描述", not "1.01.note")."""
+    rows = list(inspection.amendments.select_related("made_by"))
+    for amendment in rows:
+        amendment.rows = [
+            {
+                "label": _("检查意见")
+                if change.get("field") == "summary"
+                else f"{change.get('field', '').removesuffix('.note')} {_('问题描述')}",
+                "old": change.get("old", ""),
+                "new": change.get("new", ""),
+            }
+            for change in amendment.changes
+        ]
+    return rows
+
+
+def _decimal_or_none(raw, low: int, high: int) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if low <= value <= high else None
+
+
+def _number_ok(raw) -> bool:
+    """A number the database column can hold (no NaN, no infinity, under ten digits)."""
+    if raw in (None, ""):
+        return True
+    if isinstance(raw, bool):
+        return False
+    try:
+        number = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return True  # the service explains what is wrong with it
+    return number.is_finite() and abs(number) < 10**10
+
+
+class SaveView(InspectionAccessMixin, View):
+    """Autosave: JSON in, the new version out; a stale version is refused with 409."""
+
+    permission = "inspections.change"
+
+    def post(self, request, pk):
+        inspection = self.get_inspection()
+        try:
+            payload = json.loads(request.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return _json_error(_("提交的内容格式不正确"))
+        if not isinstance(payload, dict):
+            return _json_error(_("提交的内容格式不正确"))
+        version, answers = payload.get("version"), payload.get("answers", {})
+        if not isinstance(version, int) or isinstance(version, bool):
+            return _json_error(_("缺少记录版本号，请刷新页面"))
+        if not isinstance(answers, dict) or not all(
+            isinstance(code, str) and isinstance(raw, dict) for code, raw in answers.items()
+        ):
+            return _json_error(_("提交的内容格式不正确"))
+        for code, raw in answers.items():
+            if not _number_ok(raw.get("number")):
+                return _json_error(_("检查项 %(code)s 的数值不正确") % {"code": code[:16]})
+        flags = {}
+        for name in ("has_kitchen", "has_dormitory"):
+            if isinstance(payload.get(name), bool):
+                flags[name] = payload[name]
+        try:
+            inspection = services.inspection_save_draft(
+                inspection=inspection,
+                actor=request.user,
+                scope=self.scope,
+                version=version,
+                answers=answers,
+                latitude=_decimal_or_none(payload.get("latitude"), -90, 90),
+                longitude=_decimal_or_none(payload.get("longitude"), -180, 180),
+                **flags,
+            )
+        except services.EditConflict as exc:
+            return _json_error(" ".join(_messages(exc)), status=409, conflict=True)
+        except ValidationError as exc:
+            return _json_error(" ".join(_messages(exc)))
+        return JsonResponse(
+            {
+                "version": inspection.version,
+                "saved_at": timezone.localtime(inspection.updated_at).strftime("%H:%M:%S"),
+            }
+        )
+
+
+class PhotoUploadView(InspectionAccessMixin, View):
+    permission = "inspections.change"
+
+    def post(self, request, pk, code):
+        inspection = self.get_inspection()
+        upload = request.FILES.get("photo")
+        if upload is None:
+            return _json_error(_("请选择要上传的照片"))
+        if upload.size > evidence.MAX_UPLOAD_BYTES:
+            return _json_error(_("“%(name)s”超过 15 MB，请压缩后再上传") % {"name": upload.name})
+        taken_at = parse_datetime(request.POST.get("taken_at", "") or "")
+        try:
+            answer = evidence.answer_for_photos(
+                inspection=inspection, code=code, actor=request.user, scope=self.scope
+            )
+            photo, created = evidence.evidence_add(
+                answer=answer,
+                actor=request.user,
+                scope=self.scope,
+                data=upload.read(),
+                filename=upload.name,
+                taken_at=taken_at,
+            )
+        except ValidationError as exc:
+            return _json_error(" ".join(_messages(exc)))
+        return JsonResponse(
+            {"id": photo.pk, "url": reverse("inspections:photo", args=[photo.pk])},
+            status=201 if created else 200,
+        )
+
+
+class PhotoView(ScopedViewMixin, View):
+    """A photo, only to those who may see its inspection and its section."""
+
+    permission = "inspections.view"
+
+    def get(self, request, pk):
+        photos = self.scope.institutions(
+            Evidence.objects.all(), self.permission, path="answer__inspection__institution"
+        ).filter(answer__item__section__in=self.scope.sections(self.permission))
+        photo = get_in_scope_or_404(photos, pk=pk)
+        # Stored copies are small re-encoded JPEGs: read whole, so no file handle outlives
+        # the request.
+        try:
+            with photo.image.open("rb") as handle:
+                body = handle.read()
+        except FileNotFoundError:
+            raise Http404 from None
+        response = HttpResponse(body, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class SubmitView(InspectionAccessMixin, View):
+    permission = "inspections.change"
+
+    def post(self, request, pk):
+        inspection = self.get_inspection()
+        values = {
+            "result": request.POST.get("result", ""),
+            "rectify_deadline": request.POST.get("rectify_deadline", "").strip(),
+            "summary": request.POST.get("summary", "").strip(),
+        }
+        errors = []
+        deadline: dt.date | None = None
+        if values["rectify_deadline"]:
+            try:
+                deadline = parse_date(values["rectify_deadline"])
+            except ValueError:
+                deadline = None
+            if deadline is None:
+                errors.append(_("整改期限格式不正确"))
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+            errors.append(_("缺少记录版本号，请刷新页面"))
+        if not errors:
+            try:
+                services.inspection_submit(
+                    inspection=inspection,
+                    actor=request.user,
+                    scope=self.scope,
+                    version=version,
+                    result=values["result"],
+                    rectify_deadline=deadline,
+                    summary=values["summary"],
+                )
+            except ValidationError as exc:
+                errors = _messages(exc)
+        if errors:
+            inspection.refresh_from_db()
+            return render_form(
+                request, self.scope, inspection, errors=errors, values=values, status=400
+            )
+        messages.success(request, _("检查记录已提交"))
+        return redirect("inspections:detail", pk=inspection.pk)
+
+
+class AmendView(InspectionAccessMixin, View):
+    permission = "inspections.change"
+
+    def post(self, request, pk):
+        inspection = self.get_inspection()
+        try:
+            services.inspection_amend(
+                inspection=inspection,
+                actor=request.user,
+                scope=self.scope,
+                reason=request.POST.get("reason", ""),
+                summary=request.POST.get("summary", "").strip(),
+            )
+        except ValidationError as exc:
+            for message in _messages(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("更正已记录"))
+        return redirect("inspections:detail", pk=inspection.pk)
+
+
+urlpatterns = [
+    path("start/<int:pk>/", StartView.as_view(), name="start"),
+    path("<int:pk>/", InspectionView.as_view(), name="detail"),
+    path("<int:pk>/save/", SaveView.as_view(), name="save"),
+    path("<int:pk>/answers/<str:code>/photos/", PhotoUploadView.as_view(), name="photo_upload"),
+    path("<int:pk>/submit/", SubmitView.as_view(), name="submit"),
+    path("<int:pk>/amend/", AmendView.as_view(), name="amend"),
+    path("photos/<int:pk>/", PhotoView.as_view(), name="photo"),
+]

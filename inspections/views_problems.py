@@ -1,3 +1,306 @@
 """The problem list, rectification (report / re-inspect), the rectification notice."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters import rest_framework as filters
+
+from accounts.audit import audit_log
+from accounts.mixins import ScopedViewMixin
+from accounts.models import AuditEvent
+from accounts.roles import Department, Section
+from accounts.scope import Scope, get_in_scope_or_404
+from accounts.selectors import primary_grant
+from campaign.models import ChecklistItem
+from institutions.models import Region
+from institutions.selectors import region_list
+
+from . import selectors, services
+from .exporters import ProblemLedger
+from .models import Finding, Inspection, Round
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LIST_FILTERS = (
+    "q", "region", "section", "severity", "status", "department", "deadline_from", "deadline_to",
+)  # fmt: skip
+OVERDUE = "overdue"
+
+
+class FindingFilterSet(filters.FilterSet):
+    """The problem list's filters, shared by the page and its export; they only narrow."""
+
+    q = filters.CharFilter(field_name="task__institution__name", lookup_expr="icontains")
+    region = filters.CharFilter(method="filter_region")
+    section = filters.ChoiceFilter(choices=Section.choices)
+    severity = filters.ChoiceFilter(choices=ChecklistItem.Severity.choices)
+    status = filters.ChoiceFilter(
+        choices=[*Finding.Status.choices, (OVERDUE, gettext_lazy("已逾期"))],
+        method="filter_status",
+    )
+    department = filters.ChoiceFilter(field_name="task__department", choices=Department.choices)
+    deadline_from = filters.DateFilter(field_name="task__deadline", lookup_expr="gte")
+    deadline_to = filters.DateFilter(field_name="task__deadline", lookup_expr="lte")
+
+    class Meta:
+        model = Finding
+        fields = list(LIST_FILTERS)
+
+    def filter_region(self, queryset, name, value):
+        region = Region.objects.filter(code=value.strip()).first()
+        if region is None:
+            return queryset.none()
+        return queryset.filter(task__institution__county__code__startswith=region.prefix)
+
+    def filter_status(self, queryset, name, value):
+        if value == OVERDUE:
+            return queryset.filter(selectors.overdue_q())
+        return queryset.filter(status=value)
+
+
+def filtered_findings(*, scope: Scope, params) -> QuerySet:
+    """The scoped problem list narrowed by the page's query parameters, each row marked overdue."""
+    qs = selectors.finding_list(scope=scope).annotate(
+        is_overdue=Case(
+            When(selectors.overdue_q(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    qs = FindingFilterSet(data=params, queryset=qs).qs
+    return qs.order_by("task__deadline", "task__institution__name", "id")
+
+
+class ProblemListView(ScopedViewMixin, TemplateView):
+    permission = "inspections.view"
+    template_name = "inspections/problem_list.html"
+
+    def get_context_data(self, **kwargs):
+        qs = filtered_findings(scope=self.scope, params=self.request.GET)
+        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        current = {name: self.request.GET.get(name, "").strip() for name in LIST_FILTERS}
+        sections = self.scope.sections("inspections.view")
+        return super().get_context_data(
+            page=page,
+            filters=current,
+            more_filters_open=any(current[n] for n in LIST_FILTERS if n not in {"q", "region"}),
+            regions=region_list(scope=self.scope).exclude(level="province").order_by("code"),
+            sections=[(v, label) for v, label in Section.choices if v in sections],
+            severities=ChecklistItem.Severity.choices,
+            statuses=[*Finding.Status.choices, (OVERDUE, _("已逾期"))],
+            departments=Department.choices,
+            export_query=self.request.GET.urlencode(),
+            **kwargs,
+        )
+
+
+class ProblemExportView(ScopedViewMixin, View):
+    """The problem list as xlsx (or csv), filtered exactly as the page, inside the scope."""
+
+    permission = "inspections.view"
+
+    def get(self, request):
+        fmt = request.GET.get("format", "xlsx")
+        qs = filtered_findings(scope=self.scope, params=request.GET)
+        region = Region.objects.filter(code=request.GET.get("region") or "").first()
+        if region is None:
+            grant = primary_grant(user=request.user)
+            region = grant.region if grant else None
+        ledger = ProblemLedger(qs, region_name=region.name if region else "")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        audit_log(
+            kind=AuditEvent.Kind.EXPORT,
+            actor=request.user,
+            request=request,
+            detail={"ledger": "problems", "format": fmt, "filters": request.GET.dict()},
+        )
+        if fmt == "csv":
+            return _download(ledger.to_csv(), f"问题清单-{stamp}.csv", "text/csv; charset=utf-8")
+        return _download(ledger.to_xlsx(), f"问题清单-{stamp}.xlsx", XLSX)
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+class ReportForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("整改情况"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"required": gettext_lazy("请填写整改情况")},
+    )
+
+
+class VerifyForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=gettext_lazy("复查结论"),
+        choices=[("yes", gettext_lazy("整改到位，销号")), ("no", gettext_lazy("未整改到位，退回"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": gettext_lazy("请选择复查结论")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("复查意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        # A problem sent back needs the reason, or the institution cannot act on it.
+        if data.get("passed") is False and not (data.get("note") or "").strip():
+            self.add_error("note", _("退回时请写明未整改到位的情况"))
+        return data
+
+
+class FindingView(ScopedViewMixin, TemplateView):
+    permission = "inspections.view"
+    template_name = "inspections/finding.html"
+
+    def get_context_data(self, **kwargs):
+        finding = get_in_scope_or_404(
+            selectors.finding_list(scope=self.scope).select_related(
+                "task__inspection__round__region", "task__inspection__created_by", "verified_by"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        can_change = (
+            self.scope.covers_institution(
+                "rectification.change",
+                county_code=finding.task.institution.county_id,
+                sector=finding.task.institution.sector,
+            )
+            and finding.section in self.scope.sections("rectification.change")
+            and finding.status != Finding.Status.CLOSED
+        )
+        finding.is_overdue = (
+            finding.task.deadline < timezone.localdate() and finding.status != Finding.Status.CLOSED
+        )
+        kwargs.setdefault("report_form", ReportForm())
+        kwargs.setdefault("verify_form", VerifyForm())
+        return super().get_context_data(
+            finding=finding,
+            can_change=can_change,
+            history=list(finding.history.select_related("history_user").order_by("history_date")),
+            **kwargs,
+        )
+
+
+class _FindingActionView(ScopedViewMixin, View):
+    """A POST that changes one problem: fetched inside the scope that may change it."""
+
+    permission = "rectification.change"
+    form_class: type[forms.Form]
+    form_name: str
+
+    def post(self, request, pk):
+        finding = get_in_scope_or_404(
+            selectors.finding_list(scope=self.scope, permission="rectification.change"), pk=pk
+        )
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.act(finding, form.cleaned_data)
+            except ValidationError as exc:
+                # Shown above the page: the form may be gone (a problem closed meanwhile).
+                messages.error(request, "；".join(exc.messages))
+            else:
+                return redirect("inspections:finding", pk=finding.pk)
+        view = FindingView(request=request, kwargs={"pk": pk}, scope=self.scope)
+        context = view.get_context_data(**{self.form_name: form})
+        return render(request, FindingView.template_name, context, status=400)
+
+    def act(self, finding: Finding, data: dict) -> None:
+        raise NotImplementedError
+
+
+class FindingReportView(_FindingActionView):
+    form_class = ReportForm
+    form_name = "report_form"
+
+    def act(self, finding, data):
+        services.finding_report(
+            finding=finding, actor=self.request.user, scope=self.scope, note=data["note"]
+        )
+        messages.success(self.request, _("已记录整改情况，等待复查"))
+
+
+class FindingVerifyView(_FindingActionView):
+    form_class = VerifyForm
+    form_name = "verify_form"
+
+    def act(self, finding, data):
+        services.finding_verify(
+            finding=finding,
+            actor=self.request.user,
+            scope=self.scope,
+            passed=data["passed"],
+            note=data["note"],
+        )
+        if data["passed"]:
+            messages.success(self.request, _("复查合格，问题已销号"))
+        else:
+            messages.warning(self.request, _("复查未通过，问题已退回整改"))
+
+
+class NoticeView(ScopedViewMixin, TemplateView):
+    """整改通知书: the printable notice left with the institution after a submitted inspection."""
+
+    permission = "inspections.view"
+    template_name = "inspections/notice.html"
+
+    def get_context_data(self, **kwargs):
+        inspection = get_in_scope_or_404(
+            selectors.inspection_list(scope=self.scope)
+            .filter(status=Inspection.Status.SUBMITTED)
+            .select_related("round__region", "institution", "site"),
+            pk=self.kwargs["pk"],
+        )
+        findings = (
+            selectors.finding_list(scope=self.scope)
+            .filter(task__inspection=inspection)
+            .order_by("item__order", "item__code", "id")
+        )
+        short = inspection.round.region.name
+        bureau = short + (
+            _("教育厅") if inspection.round.level == Round.Level.PROVINCE else _("教育局")
+        )
+        submitted = timezone.localtime(inspection.submitted_at)
+        return super().get_context_data(
+            inspection=inspection,
+            institution=inspection.institution,
+            address=inspection.site.address if inspection.site else inspection.institution.address,
+            inspectors="、".join(str(u) for u in inspection.inspectors.order_by("id")),
+            findings=findings,
+            bureau=bureau,
+            number=_("%(region)s安检〔%(year)d〕第 %(n)d 号")
+            % {"region": short, "year": submitted.year, "n": inspection.pk},
+            inspected_on=submitted.date(),
+            **kwargs,
+        )
+
+
+urlpatterns: list = [
+    path("problems/", ProblemListView.as_view(), name="problems"),
+    path("problems/export/", ProblemExportView.as_view(), name="problems_export"),
+    path("problems/<int:pk>/", FindingView.as_view(), name="finding"),
+    path("problems/<int:pk>/report/", FindingReportView.as_view(), name="finding_report"),
+    path("problems/<int:pk>/verify/", FindingVerifyView.as_view(), name="finding_verify"),
+    path("<int:pk>/notice/", NoticeView.as_view(), name="notice"),
+]

@@ -1,0 +1,133 @@
+"""Photo evidence: check that an upload is a real photo, store a clean copy, never the original.
+
+The stored copy is re-encoded as JPEG, which drops EXIF (and with it the phone's GPS
+position and serial numbers); the inspection records its own location separately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import warnings
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from accounts.scope import Scope
+
+from .models import Answer, Evidence, Inspection
+from .services import applicable_items
+
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2000
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+def _require_draft(inspection: Inspection, scope: Scope) -> None:
+    if not scope.covers_institution(
+        "inspections.change",
+        county_code=inspection.institution.county_id,
+        sector=inspection.institution.sector,
+    ):
+        raise PermissionDenied
+    if inspection.status != Inspection.Status.DRAFT:
+        raise ValidationError(_("检查记录已提交，不能再添加照片"))
+
+
+def photo_clean(data: bytes, *, filename: str = "") -> tuple[bytes, int, int]:
+    """Re-encode an uploaded photo as JPEG (longest side ≤ 2000 px, no metadata)."""
+    name = filename or _("照片")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("“%(name)s”超过 15 MB，请压缩后再上传") % {"name": name})
+    not_a_photo = ValidationError(
+        _("“%(name)s”不是有效的照片（仅支持 JPEG、PNG、WebP）") % {"name": name}
+    )
+    too_large = ValidationError(
+        _("“%(name)s”像素过大（超过 4000 万像素），请缩小后再上传") % {"name": name}
+    )
+    try:
+        # Pillow warns (and past twice its limit, raises) on decompression bombs; both are
+        # refusals here, whatever the warning filters of the process say.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise too_large
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                if image.mode in ("RGBA", "LA", "P", "PA"):
+                    image = image.convert("RGBA")
+                    flat = Image.new("RGB", image.size, "white")
+                    flat.paste(image, mask=image.getchannel("A"))
+                    image = flat
+                else:
+                    image = image.convert("RGB")
+                image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+                out = io.BytesIO()
+                image.save(out, "JPEG", quality=85, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise not_a_photo from None
+    return out.getvalue(), image.width, image.height
+
+
+@transaction.atomic
+def answer_for_photos(*, inspection: Inspection, code: str, actor, scope: Scope) -> Answer:
+    """The answer a photo belongs to, created empty when the officer photographs first."""
+    _require_draft(inspection, scope)
+    item = applicable_items(inspection=inspection, scope=scope).filter(code=code).first()
+    if item is None:
+        raise ValidationError(_("检查项 %(codes)s 不适用于本次检查") % {"codes": code})
+    try:
+        with transaction.atomic():
+            answer, _created = Answer.objects.get_or_create(inspection=inspection, item=item)
+    except IntegrityError:
+        # An autosave created it a moment ago.
+        answer = Answer.objects.get(inspection=inspection, item=item)
+    return answer
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    answer: Answer,
+    actor,
+    scope: Scope,
+    data: bytes,
+    filename: str,
+    taken_at: dt.datetime | None = None,
+) -> tuple[Evidence, bool]:
+    """Store a clean copy of a photo for an answer; the same photo twice is stored once."""
+    _require_draft(answer.inspection, scope)
+    clean, width, height = photo_clean(data, filename=filename)
+    digest = hashlib.sha256(clean).hexdigest()
+    existing = answer.photos.filter(sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    if taken_at is not None and timezone.is_naive(taken_at):
+        taken_at = timezone.make_aware(taken_at)
+    if taken_at is not None and taken_at > timezone.now() + dt.timedelta(days=1):
+        taken_at = None  # a phone clock far ahead is not evidence of anything
+    evidence = Evidence(
+        answer=answer,
+        sha256=digest,
+        width=width,
+        height=height,
+        taken_at=taken_at,
+        uploaded_by=actor,
+    )
+    evidence.image.save(f"{digest[:16]}.jpg", ContentFile(clean), save=False)
+    try:
+        with transaction.atomic():
+            evidence.save()
+    except IntegrityError:
+        evidence.image.delete(save=False)
+        return answer.photos.get(sha256=digest), False
+    return evidence, True

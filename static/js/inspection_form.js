@@ -1,0 +1,450 @@
+// The on-site inspection form: autosave, kept in the browser while offline, photos resized
+// before upload. No inline script: the page passes URLs and messages as data- attributes.
+(function () {
+  "use strict";
+  var root = document.getElementById("inspection-form");
+  if (!root) { return; }
+
+  var msg = root.dataset;
+  var storageKey = root.dataset.storageKey;
+  var serverVersion = parseInt(root.dataset.version, 10);
+  var banner = document.getElementById("offline-banner");
+  var errorBox = document.getElementById("save-error");
+  var localBox = document.getElementById("local-pending");
+  var saveState = document.getElementById("save-state");
+  var submitForm = document.getElementById("submit-form");
+  var submitVersion = document.getElementById("submit-version");
+  var flagInputs = Array.prototype.slice.call(root.querySelectorAll("[data-flag]"));
+  var DEBOUNCE_MS = 800;
+
+  // What has been typed but not yet accepted by the server, relative to `version`.
+  var state = { version: serverVersion, answers: {}, flags: null };
+  var position = null;
+  var timer = null;
+  var inFlight = null;
+  var again = false;
+  var blocked = false;
+
+  // -- storage -------------------------------------------------------------------------
+
+  function readStored() {
+    try { return JSON.parse(window.localStorage.getItem(storageKey)); } catch (e) { return null; }
+  }
+  function hasPending() {
+    return Object.keys(state.answers).length > 0 || state.flags !== null;
+  }
+  function persist() {
+    root.dataset.pending = hasPending() ? "1" : "0";
+    try {
+      if (hasPending()) { window.localStorage.setItem(storageKey, JSON.stringify(state)); }
+      else { window.localStorage.removeItem(storageKey); }
+    } catch (e) { /* private mode or full: the server copy still counts */ }
+  }
+
+  // -- the form ------------------------------------------------------------------------
+
+  function items() { return Array.prototype.slice.call(root.querySelectorAll(".inspection-item")); }
+  function itemByCode(code) {
+    return items().filter(function (el) { return el.dataset.code === code; })[0] || null;
+  }
+  function field(el, name) { return el.querySelector('[data-field="' + name + '"]'); }
+
+  function readItem(el) {
+    var checked = el.querySelector('input[type="radio"]:checked');
+    var number = field(el, "number");
+    var text = field(el, "text");
+    var note = field(el, "note");
+    return {
+      value: checked ? checked.value : "",
+      number: number ? number.value : "",
+      text: text ? text.value : "",
+      note: note ? note.value : ""
+    };
+  }
+
+  function writeItem(el, data) {
+    if (data.value !== undefined) {
+      el.querySelectorAll('input[type="radio"]').forEach(function (radio) {
+        radio.checked = radio.value === data.value;
+      });
+    }
+    ["number", "text", "note"].forEach(function (name) {
+      var input = field(el, name);
+      if (input && data[name] !== undefined) { input.value = data[name]; }
+    });
+    showProblem(el);
+  }
+
+  function answered(el) {
+    var data = readItem(el);
+    if (el.dataset.type === "number") { return data.number !== ""; }
+    if (el.dataset.type === "text") { return data.text.trim() !== ""; }
+    return data.value !== "";
+  }
+
+  function showProblem(el) {
+    var problem = el.querySelector(".problem");
+    if (problem) { problem.hidden = readItem(el).value !== "non_compliant"; }
+  }
+
+  function updateProgress() {
+    var done = 0;
+    root.querySelectorAll(".inspection-section").forEach(function (section) {
+      var rows = Array.prototype.slice.call(section.querySelectorAll(".inspection-item"));
+      var count = rows.filter(answered).length;
+      done += count;
+      var badge = section.querySelector('[data-role="section-progress"]');
+      badge.textContent = count + "/" + rows.length;
+      badge.classList.toggle("text-bg-success", count === rows.length);
+      badge.classList.toggle("text-bg-secondary", count !== rows.length);
+    });
+    document.getElementById("progress-done").textContent = String(done);
+  }
+
+  function setStatus(text) { saveState.textContent = text; }
+
+  function showError(text, withReload) {
+    errorBox.querySelector('[data-role="message"]').textContent = text;
+    errorBox.querySelector('[data-action="reload"]').hidden = !withReload;
+    errorBox.hidden = false;
+  }
+
+  function setOffline(offline) {
+    banner.hidden = !offline;
+    if (offline) { setStatus(msg.msgOffline); }
+  }
+
+  function changed(el) {
+    state.answers[el.dataset.code] = readItem(el);
+    persist();
+    showProblem(el);
+    updateProgress();
+    setStatus(msg.msgUnsaved);
+    schedule();
+  }
+
+  // -- saving --------------------------------------------------------------------------
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) { return decodeURIComponent(match[1]); }
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    return input ? input.value : "";
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(flush, DEBOUNCE_MS);
+  }
+
+  function flagValue(name) {
+    var input = flagInputs.filter(function (i) { return i.dataset.flag === name; })[0];
+    return input ? input.checked : undefined;
+  }
+
+  function flagsDifferFromPage() {
+    return flagValue("has_kitchen") !== (root.dataset.hasKitchen === "1") ||
+      flagValue("has_dormitory") !== (root.dataset.hasDormitory === "1");
+  }
+
+  // Send everything pending; resolves true when the server holds it all.
+  function flush() {
+    window.clearTimeout(timer);
+    timer = null;
+    if (inFlight) { again = true; return inFlight; }
+    if (!hasPending()) { return Promise.resolve(true); }
+    if (blocked) { return Promise.resolve(false); }
+    var sent = JSON.parse(JSON.stringify(state.answers));
+    var sentFlags = state.flags;
+    var body = {
+      version: state.version,
+      answers: sent,
+      has_kitchen: flagValue("has_kitchen"),
+      has_dormitory: flagValue("has_dormitory")
+    };
+    if (position) { body.latitude = position.latitude; body.longitude = position.longitude; }
+    setStatus(msg.msgSaving);
+    inFlight = window.fetch(root.dataset.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": csrfToken()
+      },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      var type = response.headers.get("content-type") || "";
+      if (response.redirected || type.indexOf("application/json") === -1) {
+        return { status: "login" };
+      }
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (result) {
+      if (result.status === 200) {
+        state.version = result.data.version;
+        submitVersion.value = String(state.version);
+        Object.keys(sent).forEach(function (code) {
+          if (JSON.stringify(state.answers[code]) === JSON.stringify(sent[code])) {
+            delete state.answers[code];
+          }
+        });
+        if (state.flags === sentFlags) { state.flags = null; }
+        persist();
+        setOffline(false);
+        errorBox.hidden = true;
+        setStatus(msg.msgSaved + " " + result.data.saved_at);
+        if (flagsDifferFromPage() && !hasPending()) {
+          // Kitchen or dormitory changed which items apply: draw them afresh.
+          window.location.reload();
+        }
+        return true;
+      }
+      persist();
+      if (result.status === "login") {
+        showError(msg.msgLogin, false);
+      } else if (result.status === 409) {
+        // Someone else saved in between: stop, never overwrite their work silently.
+        blocked = true;
+        showError(result.data.error, true);
+      } else {
+        showError(result.data.error || String(result.status), false);
+      }
+      setStatus(msg.msgUnsaved);
+      return false;
+    }, function () {
+      persist();
+      setOffline(true);
+      return false;
+    }).then(function (ok) {
+      inFlight = null;
+      if (again) {
+        again = false;
+        if (ok) { return flush(); }
+      }
+      return ok;
+    });
+    return inFlight;
+  }
+
+  // -- photos --------------------------------------------------------------------------
+
+  var photoQueue = [];
+
+  function decode(file) {
+    if (window.createImageBitmap) {
+      return window.createImageBitmap(file, { imageOrientation: "from-image" });
+    }
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      var url = URL.createObjectURL(file);
+      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+      img.src = url;
+    });
+  }
+
+  // Longest side at most 1600 px, JPEG quality 0.8; the original goes up if the browser
+  // cannot read it (the server then decides).
+  function resize(file) {
+    return decode(file).then(function (image) {
+      var scale = Math.min(1, 1600 / Math.max(image.width, image.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(image.width * scale));
+      canvas.height = Math.max(1, Math.round(image.height * scale));
+      canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+      if (image.close) { image.close(); }
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.8);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function photoStatus(el, text, isError) {
+    var status = el.querySelector('[data-role="photo-status"]');
+    status.textContent = text;
+    status.hidden = !text;
+    status.classList.toggle("text-danger", !!isError);
+    status.classList.toggle("text-secondary", !isError);
+  }
+
+  function addThumb(el, url) {
+    var link = document.createElement("a");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    var img = document.createElement("img");
+    img.className = "thumb";
+    img.src = url;
+    img.alt = msg.msgPhotoAlt;
+    link.appendChild(img);
+    el.querySelector('[data-role="thumbs"]').appendChild(link);
+  }
+
+  function send(job) {
+    var form = new FormData();
+    form.append("photo", job.blob, job.name);
+    form.append("taken_at", job.takenAt);
+    photoStatus(job.el, msg.msgUploading, false);
+    return window.fetch(job.el.dataset.photoUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: form
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.ok) {
+          addThumb(job.el, data.url);
+          photoStatus(job.el, "", false);
+        } else {
+          photoStatus(job.el, msg.msgPhotoFailed + "：" + (data.error || response.status), true);
+        }
+      }, function () {
+        photoStatus(job.el, msg.msgPhotoFailed + "：" + response.status, true);
+      });
+    }, function () {
+      photoQueue.push(job);
+      photoStatus(job.el, msg.msgPhotoOffline, true);
+    });
+  }
+
+  function uploadPhotos(el, files) {
+    // Save the answer first, so the photo joins the answer as the officer sees it.
+    return flush().then(function () {
+      return Array.prototype.reduce.call(files, function (chain, file) {
+        return chain.then(function () { return resize(file); }).then(function (blob) {
+          return send({
+            el: el,
+            blob: blob,
+            name: (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg",
+            takenAt: new Date(file.lastModified || Date.now()).toISOString()
+          });
+        });
+      }, Promise.resolve());
+    });
+  }
+
+  function retryPhotos() {
+    var jobs = photoQueue.splice(0, photoQueue.length);
+    return jobs.reduce(function (chain, job) {
+      return chain.then(function () { return send(job); });
+    }, Promise.resolve());
+  }
+
+  // -- wiring --------------------------------------------------------------------------
+
+  root.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.dataset.flag) {
+      state.flags = { has_kitchen: flagValue("has_kitchen"), has_dormitory: flagValue("has_dormitory") };
+      persist();
+      flush();
+      return;
+    }
+    var el = target.closest(".inspection-item");
+    if (!el) { return; }
+    if (target.dataset.field === "photos") {
+      var files = Array.prototype.slice.call(target.files || []);
+      uploadPhotos(el, files).then(function () { target.value = ""; });
+      return;
+    }
+    changed(el);
+  });
+
+  root.addEventListener("input", function (event) {
+    var el = event.target.closest(".inspection-item");
+    if (el && event.target.dataset.field && event.target.dataset.field !== "photos") { changed(el); }
+  });
+
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) { return; }
+    var action = button.dataset.action;
+    if (action === "section-compliant") {
+      var section = button.closest(".inspection-section");
+      section.querySelectorAll('.inspection-item[data-type="compliance"]').forEach(function (el) {
+        if (readItem(el).value === "") {
+          writeItem(el, { value: "compliant" });
+          state.answers[el.dataset.code] = readItem(el);
+        }
+      });
+      persist();
+      updateProgress();
+      setStatus(msg.msgUnsaved);
+      schedule();
+    } else if (action === "reload") {
+      window.location.reload();
+    } else if (action === "apply-local") {
+      var stored = readStored() || {};
+      applyStored(stored);
+      state.version = serverVersion;
+      localBox.hidden = true;
+      persist();
+      flush();
+    } else if (action === "discard-local") {
+      state = { version: serverVersion, answers: {}, flags: null };
+      persist();
+      localBox.hidden = true;
+    }
+  });
+
+  submitForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var notice = document.getElementById("submit-blocked");
+    notice.hidden = true;
+    flush().then(function (ok) {
+      if (!ok || hasPending()) {
+        notice.textContent = msg.msgNotSent;
+        notice.hidden = false;
+        return;
+      }
+      submitVersion.value = String(state.version);
+      submitForm.submit();
+    });
+  });
+
+  window.addEventListener("online", function () { flush(); retryPhotos(); });
+  window.addEventListener("offline", function () { if (hasPending()) { setOffline(true); } });
+  // A network that is up but cannot reach the server raises no `online` event.
+  window.setInterval(function () {
+    if (!inFlight && !blocked && hasPending() && !banner.hidden) { flush(); }
+    if (photoQueue.length && navigator.onLine) { retryPhotos(); }
+  }, 15000);
+
+  function applyStored(stored) {
+    state.answers = stored.answers || {};
+    state.flags = stored.flags || null;
+    Object.keys(state.answers).forEach(function (code) {
+      var el = itemByCode(code);
+      if (el) { writeItem(el, state.answers[code]); } else { delete state.answers[code]; }
+    });
+    if (state.flags) {
+      flagInputs.forEach(function (input) {
+        if (state.flags[input.dataset.flag] !== undefined) { input.checked = state.flags[input.dataset.flag]; }
+      });
+    }
+    updateProgress();
+  }
+
+  // On load: what this browser kept from last time goes back into the form first.
+  var stored = readStored();
+  if (stored && ((stored.answers && Object.keys(stored.answers).length) || stored.flags)) {
+    if (stored.version === serverVersion) {
+      applyStored(stored);
+      setStatus(msg.msgUnsaved);
+      flush();
+    } else {
+      // The record moved on since: the officer decides, nothing is overwritten silently.
+      localBox.hidden = false;
+    }
+  }
+
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      position = {
+        latitude: Math.round(pos.coords.latitude * 1e6) / 1e6,
+        longitude: Math.round(pos.coords.longitude * 1e6) / 1e6
+      };
+    }, function () { /* refused or unavailable: the record simply has no location */ },
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 300000 });
+  }
+})();

@@ -1,0 +1,159 @@
+"""A county officer inspects an institution on a 360 px phone in Chromium, loses the
+network for a moment without losing anything, and submits."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from campaign.services import campaign_seed_2023
+from inspections.models import Answer, Evidence, Finding, Inspection
+
+from .conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SAVED = re.compile(r"已保存 \d\d:\d\d:\d\d")
+
+
+def phone_photo(path, colour):
+    """A camera-sized JPEG carrying GPS in its EXIF, as a phone writes it."""
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (37.0, 51.0, 30.0), 3: "E", 4: (112.0, 33.0, 0.0)}
+    Image.new("RGB", (2400, 1800), colour).save(path, "JPEG", exif=exif.tobytes())
+    return str(path)
+
+
+def test_an_officer_inspects_on_a_phone_through_a_network_drop_and_submits(
+    page, live_server, cast, places, tmp_path
+):
+    campaign_seed_2023(province_code="140000")
+    failed = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": 37.857014, "longitude": 112.549248})
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill("xiaodian")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("dashboard-title")).to_be_visible()
+    page.goto(f"{live_server.url}/institutions/{places.xiaodian.pk}/")
+    page.get_by_test_id("inspection-start").click()
+
+    form = page.locator("#inspection-form")
+    expect(page.get_by_test_id("inspection-title")).to_have_text(places.xiaodian.name)
+    inspection = Inspection.objects.get()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # Every section: open it, answer what is left as 合规 with one tap.
+    for section in page.locator(".inspection-section").all():
+        toggle = section.locator(".section-toggle")
+        if toggle.get_attribute("aria-expanded") == "false":
+            toggle.click()
+        section.get_by_role("button", name="本节全部合规").click()
+    page.get_by_test_id("item-2.08").locator("input").fill("3.5")
+    total = page.get_by_test_id("progress-total").inner_text()
+    expect(page.get_by_test_id("progress-done")).to_have_text(total)
+    # The answer buttons are thumb-sized.
+    box = page.get_by_test_id("item-1.01").get_by_text("合规", exact=True).bounding_box()
+    assert box["height"] >= 44
+
+    # Two problems, each with a note and a photo taken on the spot.
+    for code, colour in (("1.01", (180, 40, 40)), ("2.22", (40, 40, 180))):
+        item = page.get_by_test_id(f"item-{code}")
+        item.get_by_text("不合规", exact=True).click()
+        item.get_by_label("问题描述").fill(f"{code} 现场发现问题")
+        item.locator('input[type="file"]').set_input_files(
+            phone_photo(tmp_path / f"{code}.jpg", colour)
+        )
+        expect(page.get_by_test_id(f"thumbs-{code}").locator("img")).to_have_count(1)
+    expect(form).to_have_attribute("data-pending", "0")
+    expect(page.get_by_test_id("save-state")).to_have_text(SAVED)
+    assert Answer.objects.get(inspection=inspection, item__code="2.22").note == "2.22 现场发现问题"
+    # Resized in the browser (longest side 1600), stored without the phone's EXIF.
+    assert sorted((e.width, e.height) for e in Evidence.objects.all()) == [(1600, 1200)] * 2
+
+    # The network drops; the officer keeps working and nothing is lost.
+    page.context.set_offline(True)
+    page.get_by_test_id("item-1.02").get_by_text("不适用", exact=True).click()
+    expect(page.get_by_test_id("offline-banner")).to_be_visible()
+    expect(page.get_by_test_id("offline-banner")).to_have_text(
+        "离线：内容已保存在本机，联网后自动上传"
+    )
+    stored = page.evaluate(f"localStorage.getItem('anquan.inspection.{inspection.pk}.pending')")
+    assert '"1.02"' in stored and '"na"' in stored
+    assert Answer.objects.get(inspection=inspection, item__code="1.02").value == "compliant"
+
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("offline-banner")).to_be_hidden(timeout=20_000)
+    expect(form).to_have_attribute("data-pending", "0")
+    assert Answer.objects.get(inspection=inspection, item__code="1.02").value == "na"
+    assert (
+        page.evaluate(f"localStorage.getItem('anquan.inspection.{inspection.pk}.pending')") is None
+    )
+    inspection.refresh_from_db()
+    assert str(inspection.latitude) == "37.857014"
+
+    # Submit: rectify within a deadline.
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    page.get_by_label("限期整改").check()
+    page.get_by_label("整改期限").fill(deadline.isoformat())
+    page.get_by_label("检查意见").fill("两处问题，限期整改")
+    page.get_by_test_id("submit-inspection").click()
+
+    expect(page.get_by_test_id("inspection-status")).to_have_text("已提交")
+    expect(page.get_by_test_id("inspection-result")).to_have_text("限期整改")
+    expect(page.get_by_test_id("rectify-deadline")).to_have_text(deadline.isoformat())
+    expect(page.get_by_test_id("notice-link")).to_be_visible()
+    expect(page.get_by_test_id("answer-1.02")).to_contain_text("不适用")
+    expect(page.get_by_test_id("answer-2.22")).to_contain_text("2.22 现场发现问题")
+    expect(page.locator('[data-testid="answer-1.01"] img')).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.result) == ("submitted", "rectify")
+    assert sorted(Finding.objects.values_list("item__code", flat=True)) == ["1.01", "2.22"]
+    assert failed == []
+
+
+def test_a_second_officers_stale_save_is_refused_and_kept_until_they_choose(
+    page, live_server, cast, places
+):
+    from accounts.scope import scope_for
+    from inspections import services
+
+    from .factories import UserFactory
+
+    campaign_seed_2023(province_code="140000")
+    inspection = services.inspection_start(
+        institution=places.xiaodian, actor=cast.xiaodian, scope=scope_for(cast.xiaodian)
+    )
+    page.goto(f"{live_server.url}/accounts/login/?next=/inspections/{inspection.pk}/")
+    page.get_by_label("用户名").fill("xiaodian")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("inspection-title")).to_have_text(places.xiaodian.name)
+
+    # A colleague saves the same draft from another phone in the meantime.
+    colleague = UserFactory(full_name="李同事", grant=("county_officer", "140105"))
+    services.inspection_save_draft(
+        inspection=inspection, actor=colleague, scope=scope_for(colleague), version=1,
+        answers={"1.01": {"value": "compliant"}},
+    )  # fmt: skip
+
+    page.get_by_test_id("item-1.01").get_by_text("不合规", exact=True).click()
+    expect(page.get_by_test_id("save-error")).to_contain_text("李同事")
+    expect(page.get_by_test_id("save-error")).to_contain_text("您的修改未保存")
+    assert Answer.objects.get(inspection=inspection, item__code="1.01").value == "compliant"
+
+    # After a refresh the officer sees the latest record and decides what to do.
+    page.get_by_role("button", name="刷新页面").click()
+    expect(page.get_by_test_id("local-pending")).to_be_visible()
+    expect(page.get_by_test_id("item-1.01").locator("input[value=compliant]")).to_be_checked()
+    page.get_by_role("button", name="把本机修改应用到最新记录").click()
+    expect(page.locator("#inspection-form")).to_have_attribute("data-pending", "0")
+    expect(page.get_by_test_id("save-state")).to_have_text(SAVED)
+    assert Answer.objects.get(inspection=inspection, item__code="1.01").value == "non_compliant"
