@@ -89,3 +89,48 @@ class PublicityForm(forms.ModelForm):
                 else "form-control form-control-lg"
             )
             field.widget.attrs.setdefault("class", css)
+
+
+class FeeRulesForm(forms.Form):
+    """The fee limits of both categories; an empty limit does not apply."""
+
+    CATEGORIES = (("subject", _("学科类")), ("non_subject", _("非学科类")))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for category, label in self.CATEGORIES:
+            self.fields[f"{category}_max_months"] = forms.IntegerField(
+                label=_("%(c)s：最长收费周期（月）") % {"c": label},
+                required=False,
+                min_value=1,
+                max_value=120,
+            )
+            self.fields[f"{category}_max_hours"] = forms.IntegerField(
+                label=_("%(c)s：最多课时") % {"c": label},
+                required=False,
+                min_value=1,
+                max_value=10000,
+            )
+            self.fields[f"{category}_max_amount"] = forms.DecimalField(
+                label=_("%(c)s：单次收费上限（元）") % {"c": label},
+                required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+            )  # fmt: skip
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-lg")
+
+    @classmethod
+    def initial_for(cls, campaign) -> dict:
+        initial = {}
+        for rule in campaign.fee_rules.all():
+            for name in ("max_months", "max_hours", "max_amount"):
+                initial[f"{rule.category}_{name}"] = getattr(rule, name)
+        return initial
+
+    def rules(self) -> dict[str, dict]:
+        return {
+            category: {
+                name: self.cleaned_data[f"{category}_{name}"]
+                for name in ("max_months", "max_hours", "max_amount")
+            }
+            for category, _label in self.CATEGORIES
+        }

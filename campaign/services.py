@@ -60,6 +60,7 @@ def campaign_seed_2023(*, province_code: str = "140000") -> tuple[Campaign, bool
     return campaign, True
 
 
+@transaction.atomic
 def checklist_load(*, campaign: Campaign, path: Path) -> ChecklistTemplate:
     """A new template version from a JSON file; earlier versions stay as they were."""
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -146,3 +147,38 @@ def publicity_create(*, actor, scope: Scope, campaign: Campaign, **fields) -> Pu
     activity.full_clean()
     activity.save()
     return activity
+
+
+@transaction.atomic
+def fee_rules_update(
+    *, campaign: Campaign, actor, scope: Scope, rules: dict[str, dict]
+) -> list[FeeRule]:
+    """Change the fee limits (the rule table). [complaints-fees] re-evaluates open records."""
+    scope.require("campaign.manage")
+    if not scope.covers_region("campaign.manage", campaign.province_id):
+        raise ValidationError(_("只能修改本省的专项行动"))
+    before = {
+        r.category: (r.max_months, r.max_hours, r.max_amount) for r in campaign.fee_rules.all()
+    }
+    saved = []
+    for category, limits in rules.items():
+        rule, _created = FeeRule.objects.update_or_create(
+            campaign=campaign, category=category, defaults=limits
+        )
+        saved.append(rule)
+    audit_log(
+        kind=AuditEvent.Kind.OTHER,
+        actor=actor,
+        obj=campaign,
+        reason=_("修改收费规则"),
+        detail={
+            "before": {
+                k: [str(v) if v is not None else None for v in vals] for k, vals in before.items()
+            },
+            "after": {
+                k: {n: str(v) if v is not None else None for n, v in lim.items()}
+                for k, lim in rules.items()
+            },
+        },
+    )
+    return saved

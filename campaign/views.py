@@ -12,7 +12,7 @@ from accounts.scope import get_in_scope_or_404
 from institutions.models import Region
 
 from . import selectors, services
-from .forms import CampaignForm, PublicityForm
+from .forms import CampaignForm, FeeRulesForm, PublicityForm
 
 
 class CampaignListView(ScopedViewMixin, TemplateView):
@@ -135,3 +135,29 @@ class PublicityCreateView(ScopedViewMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("已保存"))
         return redirect("campaign:publicity")
+
+
+class FeeRulesEditView(ScopedViewMixin, FormView):
+    permission = "campaign.manage"
+    template_name = "campaign/fee_rules_form.html"
+    form_class = FeeRulesForm
+
+    def get_campaign(self):
+        return get_in_scope_or_404(
+            selectors.campaign_list(scope=self.scope, permission="campaign.manage"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_initial(self):
+        return FeeRulesForm.initial_for(self.get_campaign())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(campaign=self.get_campaign(), **kwargs)
+
+    def form_valid(self, form):
+        campaign = self.get_campaign()
+        services.fee_rules_update(
+            campaign=campaign, actor=self.request.user, scope=self.scope, rules=form.rules()
+        )
+        messages.success(self.request, _("已保存"))
+        return redirect("campaign:detail", pk=campaign.pk)

@@ -246,3 +246,53 @@ def test_publicity_needs_a_title_and_a_real_date(client, cast, campaign):
     page = response.content.decode()
     assert "未保存" in page and "该字段是必填项" in page and "输入一个有效的日期" in page
     assert not PublicityActivity.objects.exists()
+
+
+def test_admin_changes_the_fee_rule_table_and_it_is_audited(client, cast, campaign):
+    client.force_login(cast.admin)
+    url = reverse("campaign:fee_rules", args=[campaign.pk])
+    assert 'value="5000.00"' in client.get(url).content.decode()
+    response = client.post(url, {
+        "subject_max_months": "3", "subject_max_hours": "48", "subject_max_amount": "",
+        "non_subject_max_months": "3", "non_subject_max_hours": "60", "non_subject_max_amount": "4000",
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert FeeRule.objects.get(campaign=campaign, category="subject").max_hours == 48
+    assert FeeRule.objects.get(campaign=campaign, category="non_subject").max_amount == Decimal(
+        "4000"
+    )
+    assert AuditEvent.objects.filter(reason="修改收费规则", actor=cast.admin).exists()
+
+
+def test_a_bad_fee_limit_is_refused_and_nothing_changes(client, cast, campaign):
+    client.force_login(cast.admin)
+    response = client.post(
+        reverse("campaign:fee_rules", args=[campaign.pk]), {"subject_max_hours": "-5"}
+    )
+    assert response.status_code == 200 and "未保存" in response.content.decode()
+    assert FeeRule.objects.get(campaign=campaign, category="subject").max_hours == 60
+
+
+def test_province_staff_cannot_change_fee_rules(client, cast, campaign):
+    client.force_login(cast.province)
+    assert (
+        client.post(
+            reverse("campaign:fee_rules", args=[campaign.pk]), {"subject_max_hours": "1"}
+        ).status_code
+        == 403
+    )
+    assert FeeRule.objects.get(campaign=campaign, category="subject").max_hours == 60
+
+
+def test_load_checklist_command_adds_a_version_and_refuses_a_broken_file(
+    campaign, tmp_path, capsys
+):
+    call_command("load_checklist", str(DATA / "checklist_2023.json"), campaign=campaign.pk)
+    assert "第 2 版" in capsys.readouterr().out
+    broken = tmp_path / "broken.json"
+    broken.write_text(
+        '{"name": "x", "items": [{"code": "9.01", "section": "九"}]}', encoding="utf-8"
+    )
+    with pytest.raises(Exception, match="检查表文件有误"):
+        call_command("load_checklist", str(broken), campaign=campaign.pk)
+    assert campaign.checklists.count() == 2 and campaign.checklists.get(is_active=True).version == 2

@@ -85,6 +85,7 @@ EXPECT = {
     "campaign:list": (None, PAGE),
     "campaign:detail": (_campaign, PAGE),
     "campaign:edit": (_campaign, _roles(403, anonymous=302, admin=200)),
+    "campaign:fee_rules": (_campaign, _roles(403, anonymous=302, admin=200)),
     "campaign:publicity": (None, PAGE),
     "campaign:publicity_create": (
         None,
