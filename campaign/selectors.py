@@ -29,8 +29,10 @@ def checklist_items_for(
     scope: Scope,
     has_dormitory: bool = False,
     has_kitchen: bool = False,
+    all_sections: bool = False,
 ) -> QuerySet:
-    """The items an officer sees for this institution: applicable ones, in their sections."""
+    """The items an officer sees for this institution: applicable ones, in their sections
+    (or, with all_sections, every section: what a complete record must contain)."""
     applies = Q(applies_to="all")
     if institution.is_risky:
         applies |= Q(applies_to="risky")
@@ -39,9 +41,10 @@ def checklist_items_for(
         applies |= Q(applies_to="dormitory")
     if has_kitchen:
         applies |= Q(applies_to="kitchen")
-    return ChecklistItem.objects.filter(
-        applies, template=template, section__in=scope.sections("inspections.view")
-    )  # fmt: skip
+    items = ChecklistItem.objects.filter(applies, template=template)
+    if not all_sections:
+        items = items.filter(section__in=scope.sections("inspections.view"))
+    return items
 
 
 def upcoming_deadlines(*, scope: Scope) -> list[dict]:

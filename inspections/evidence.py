@@ -24,7 +24,9 @@ from .models import Answer, Evidence, Inspection
 from .services import applicable_items
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# 24 megapixels covers every phone camera; decoding one takes about 100 MB, so the cap
+# is what bounds a web worker's memory per upload.
+MAX_PIXELS = 24_000_000
 MAX_SIDE = 2000
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 
@@ -49,7 +51,7 @@ def photo_clean(data: bytes, *, filename: str = "") -> tuple[bytes, int, int]:
         _("“%(name)s”不是有效的照片（仅支持 JPEG、PNG、WebP）") % {"name": name}
     )
     too_large = ValidationError(
-        _("“%(name)s”像素过大（超过 4000 万像素），请缩小后再上传") % {"name": name}
+        _("“%(name)s”像素过大（超过 2400 万像素），请缩小后再上传") % {"name": name}
     )
     try:
         # Pillow warns (and past twice its limit, raises) on decompression bombs; both are
@@ -59,6 +61,9 @@ def photo_clean(data: bytes, *, filename: str = "") -> tuple[bytes, int, int]:
             with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise too_large
+                if image.format == "JPEG":
+                    # Decode at reduced scale: a 24 MP photo becomes ~6 MP in memory.
+                    image.draft("RGB", (MAX_SIDE, MAX_SIDE))
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 if image.mode in ("RGBA", "LA", "P", "PA"):
@@ -69,6 +74,8 @@ def photo_clean(data: bytes, *, filename: str = "") -> tuple[bytes, int, int]:
                 else:
                     image = image.convert("RGB")
                 image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+                # Nothing of the original's metadata travels: no EXIF/GPS, no comment, no XMP.
+                image.info = {}
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=85, optimize=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -107,6 +114,10 @@ def evidence_add(
     """Store a clean copy of a photo for an answer; the same photo twice is stored once."""
     _require_draft(answer.inspection, scope)
     clean, width, height = photo_clean(data, filename=filename)
+    # Processing takes a moment; a submit may have locked the record meanwhile. Re-read
+    # under a row lock, which inspection_submit also takes, so the two cannot interleave.
+    locked = Inspection.objects.select_for_update().get(pk=answer.inspection_id)
+    _require_draft(locked, scope)
     digest = hashlib.sha256(clean).hexdigest()
     existing = answer.photos.filter(sha256=digest).first()
     if existing is not None:

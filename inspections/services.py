@@ -86,13 +86,15 @@ def inspection_start(
     return inspection
 
 
-def applicable_items(*, inspection: Inspection, scope: Scope):
+def applicable_items(*, inspection: Inspection, scope: Scope, all_sections: bool = False):
+    """The items this inspection asks; by default only those in the user's own sections."""
     return checklist_items_for(
         template=inspection.checklist,
         institution=inspection.institution,
         scope=scope,
         has_dormitory=inspection.has_dormitory,
         has_kitchen=inspection.has_kitchen,
+        all_sections=all_sections,
     )
 
 
@@ -185,9 +187,14 @@ def inspection_submit(
 ) -> Inspection:
     """Lock the record, turn every non-compliant answer into a problem, group them into tasks."""
     _require_institution(scope, "inspections.change", inspection.institution)
+    # Lock first: a photo being stored and this submit must not interleave.
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status != Inspection.Status.DRAFT:
         raise ValidationError(_("这份检查记录已经提交过了"))
-    items = list(applicable_items(inspection=inspection, scope=scope))
+    # Every applicable item of every section, whoever submits: sections limit what a user
+    # sees and answers, never what a submitted record may leave out (a joint inspection's
+    # fire officer cannot submit the education officer's problems away).
+    items = list(applicable_items(inspection=inspection, scope=scope, all_sections=True))
     answers = {a.item_id: a for a in inspection.answers.prefetch_related("photos")}
     errors = []
     non_compliant = []

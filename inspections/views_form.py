@@ -60,6 +60,16 @@ class StartView(ScopedViewMixin, View):
         institution = get_in_scope_or_404(
             institution_list(scope=self.scope, permission=self.permission), pk=pk
         )
+        # A second tap on 开始检查 continues the officer's open draft instead of a new one.
+        draft = (
+            Inspection.objects.filter(
+                institution=institution, created_by=request.user, status=Inspection.Status.DRAFT
+            )
+            .order_by("-started_at")
+            .first()
+        )
+        if draft is not None:
+            return redirect("inspections:detail", pk=draft.pk)
         try:
             inspection = services.inspection_start(
                 institution=institution,
@@ -325,6 +335,9 @@ class SubmitView(InspectionAccessMixin, View):
 
     def post(self, request, pk):
         inspection = self.get_inspection()
+        if inspection.status == Inspection.Status.SUBMITTED:
+            # A second tap on 提交 (or a second tab): the record is already locked.
+            return redirect("inspections:detail", pk=inspection.pk)
         values = {
             "result": request.POST.get("result", ""),
             "rectify_deadline": request.POST.get("rectify_deadline", "").strip(),
@@ -377,7 +390,8 @@ class AmendView(InspectionAccessMixin, View):
                 actor=request.user,
                 scope=self.scope,
                 reason=request.POST.get("reason", ""),
-                summary=request.POST.get("summary", "").strip(),
+                # Only a field that was sent is amended: a missing one is not a blank one.
+                summary=request.POST["summary"].strip() if "summary" in request.POST else None,
             )
         except ValidationError as exc:
             for message in _messages(exc):

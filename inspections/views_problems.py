@@ -114,7 +114,8 @@ class ProblemExportView(ScopedViewMixin, View):
     def get(self, request):
         fmt = request.GET.get("format", "xlsx")
         qs = filtered_findings(scope=self.scope, params=request.GET)
-        region = Region.objects.filter(code=request.GET.get("region") or "").first()
+        # The title names a region only if it is the user's to see (rows are scoped anyway).
+        region = region_list(scope=self.scope).filter(code=request.GET.get("region") or "").first()
         if region is None:
             grant = primary_grant(user=request.user)
             region = grant.region if grant else None

@@ -19,7 +19,7 @@ from accounts.selectors import primary_grant
 
 from . import selectors, tasks
 from .exporters import InstitutionLedger, import_template_xlsx
-from .models import ImportRun, Region
+from .models import ImportRun
 from .tabular import runs
 from .tabular.export import ListExporter
 from .tabular.upload import MAX_UPLOAD_BYTES
@@ -148,7 +148,12 @@ class InstitutionExportView(ScopedViewMixin, View):
     def get(self, request):
         fmt = request.GET.get("format", "xlsx")
         qs = selectors.institution_list(scope=self.scope, filters=request.GET)
-        region = Region.objects.filter(code=request.GET.get("region") or "").first()
+        # The title names a region only if it is the user's to see (rows are scoped anyway).
+        region = (
+            selectors.region_list(scope=self.scope)
+            .filter(code=request.GET.get("region") or "")
+            .first()
+        )
         if region is None:
             grant = primary_grant(user=request.user)
             region = grant.region if grant else None

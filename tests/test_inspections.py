@@ -286,3 +286,103 @@ def test_the_county_dashboard_shows_screening_progress_and_deadlines(
     page = client.get("/").content.decode()
     assert 'data-testid="screened">1 / 1<' in page
     assert "县级排查整改" in page and "发现问题" in page
+
+
+def _jpeg(**info) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buffer, "JPEG", **info)
+    return buffer.getvalue()
+
+
+def test_a_joint_inspection_cannot_be_submitted_past_another_sections_problems(
+    cast, officer, places, campaign
+):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    # The fire officer sees only section 二, but the record they submit is the whole record.
+    with pytest.raises(ValidationError, match="检查结论不能为“合格”"):
+        submit(fire, inspection, result="compliant")
+    submit(fire, inspection, result="rectify")
+    assert list(Finding.objects.values_list("item__code", flat=True)) == ["1.01"]
+
+
+def test_a_fire_officer_alone_cannot_submit_with_education_items_unanswered(
+    officer, places, campaign
+):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    inspection = start(fire, places.xiaodian)
+    answer_all(fire, inspection)  # answers only section 二
+    with pytest.raises(ValidationError, match="1.01 尚未填写"):
+        submit(fire, inspection, result="compliant")
+
+
+def test_a_photo_arriving_after_submit_is_refused(officer, places, campaign):
+    from inspections.evidence import evidence_add
+
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection)
+    stale_answer = inspection.answers.select_related("inspection").get(item__code="1.01")
+    submit(officer, inspection, result="compliant")
+    with pytest.raises(ValidationError, match="不能再添加照片"):
+        evidence_add(
+            answer=stale_answer,
+            actor=officer,
+            scope=scope_for(officer),
+            data=_jpeg(),
+            filename="a.jpg",
+        )
+    assert not Evidence.objects.exists()
+
+
+def test_the_stored_photo_carries_no_comment_or_exif(officer, places, campaign):
+    from PIL import Image
+
+    from inspections.evidence import photo_clean
+
+    clean, _w, _h = photo_clean(_jpeg(comment=b"owner=Zhang San 13800000000"), filename="a.jpg")
+    import io
+
+    stored = Image.open(io.BytesIO(clean))
+    assert "comment" not in stored.info and "exif" not in stored.info
+    assert b"Zhang San" not in clean
+
+
+def test_a_second_tap_on_submit_or_start_does_nothing_new(client, officer, places, campaign):
+    from django.urls import reverse
+
+    client.force_login(officer)
+    first = client.post(reverse("inspections:start", args=[places.xiaodian.pk]))
+    second = client.post(reverse("inspections:start", args=[places.xiaodian.pk]))
+    assert first.url == second.url and Inspection.objects.count() == 1
+    inspection = Inspection.objects.get()
+    answer_all(officer, inspection)
+    inspection.refresh_from_db()
+    form = {"result": "compliant", "version": str(inspection.version)}
+    assert client.post(reverse("inspections:submit", args=[inspection.pk]), form).status_code == 302
+    again = client.post(reverse("inspections:submit", args=[inspection.pk]), form)
+    assert again.status_code == 302 and again.url == reverse(
+        "inspections:detail", args=[inspection.pk]
+    )
+
+
+def test_an_amendment_without_a_summary_field_leaves_the_summary(client, officer, places, campaign):
+    from django.urls import reverse
+
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    inspection.refresh_from_db()
+    services.inspection_submit(
+        inspection=inspection, actor=officer, scope=scope_for(officer), version=inspection.version,
+        result="rectify", rectify_deadline=timezone.localdate(), summary="原意见",
+    )  # fmt: skip
+    client.force_login(officer)
+    client.post(reverse("inspections:amend", args=[inspection.pk]), {"reason": "补充"})
+    inspection.refresh_from_db()
+    assert inspection.summary == "原意见"

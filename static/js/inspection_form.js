@@ -307,7 +307,12 @@
     });
   }
 
+  // Photos being resized or sent: submit waits for them, so none is lost by navigating away.
+  var uploadsInFlight = 0;
+
   function uploadPhotos(el, files) {
+    uploadsInFlight += files.length;
+    var settle = function () { uploadsInFlight -= files.length; };
     // Save the answer first, so the photo joins the answer as the officer sees it.
     return flush().then(function () {
       return Array.prototype.reduce.call(files, function (chain, file) {
@@ -320,7 +325,7 @@
           });
         });
       }, Promise.resolve());
-    });
+    }).then(settle, settle);
   }
 
   function retryPhotos() {
@@ -391,10 +396,14 @@
     event.preventDefault();
     var notice = document.getElementById("submit-blocked");
     notice.hidden = true;
+    var button = submitForm.querySelector('button[type="submit"]');
+    if (button.disabled) { return; }  // a second tap while the first is on its way
+    button.disabled = true;
     flush().then(function (ok) {
-      if (!ok || hasPending()) {
+      if (!ok || hasPending() || uploadsInFlight > 0 || photoQueue.length > 0) {
         notice.textContent = msg.msgNotSent;
         notice.hidden = false;
+        button.disabled = false;
         return;
       }
       submitVersion.value = String(state.version);
