@@ -142,6 +142,15 @@ def inspection_save_draft(
     )
     if not claimed:
         current = Inspection.objects.select_related("updated_by").get(pk=inspection.pk)
+        if current.updated_by_id == actor.pk and current.version == version + 1:
+            # The officer's own previous save arrived but its reply was lost on a weak
+            # network; the phone resends with the old version. Accept it once more.
+            version = current.version
+            claimed = Inspection.objects.filter(pk=inspection.pk, version=version).update(
+                version=version + 1
+            )
+    if not claimed:
+        current = Inspection.objects.select_related("updated_by").get(pk=inspection.pk)
         who = str(current.updated_by) if current.updated_by else _("其他人")
         raise EditConflict(
             _(

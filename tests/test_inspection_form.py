@@ -17,6 +17,8 @@ from campaign.services import campaign_seed_2023
 from inspections import services
 from inspections.models import Amendment, Answer, Evidence, Finding, Inspection
 
+from .factories import UserFactory
+
 GPS_IFD = 0x8825
 
 
@@ -166,7 +168,13 @@ def test_autosave_stores_answers_location_and_returns_the_new_version(officer_cl
 def test_a_stale_version_is_refused_with_409_in_chinese_and_nothing_changes(
     officer_client, inspection
 ):
-    assert save(officer_client, inspection, {"1.01": {"value": "compliant"}}).status_code == 200
+    # A colleague saves first; this officer's page still holds version 1. (The same
+    # officer resending version 1 is a lost reply and is accepted: see test_inspections.)
+    colleague = UserFactory(grant=("county_officer", "140105"))
+    services.inspection_save_draft(
+        inspection=inspection, actor=colleague, scope=scope_for(colleague), version=1,
+        answers={"1.01": {"value": "compliant"}},
+    )  # fmt: skip
     response = save(officer_client, inspection, {"1.01": {"value": "na"}}, version=1)
     assert response.status_code == 409
     assert response.json()["conflict"] is True

@@ -386,3 +386,26 @@ def test_an_amendment_without_a_summary_field_leaves_the_summary(client, officer
     client.post(reverse("inspections:amend", args=[inspection.pk]), {"reason": "补充"})
     inspection.refresh_from_db()
     assert inspection.summary == "原意见"
+
+
+def test_a_resend_after_a_lost_reply_is_accepted_but_only_from_the_same_officer(
+    officer, places, campaign
+):
+    inspection = start(officer, places.xiaodian)
+    scope = scope_for(officer)
+    save = dict(inspection=inspection, actor=officer, scope=scope, version=1)  # noqa: C408
+    services.inspection_save_draft(**save, answers={"1.01": {"value": "compliant"}})
+    # The reply was lost: the phone still believes it is at version 1 and sends again.
+    again = services.inspection_save_draft(
+        **save, answers={"1.01": {"value": "compliant"}, "1.02": {"value": "na"}}
+    )
+    assert again.version == 3 and inspection.answers.count() == 2
+    colleague = UserFactory(grant=("county_officer", "140105"))
+    with pytest.raises(services.EditConflict):
+        services.inspection_save_draft(
+            inspection=inspection,
+            actor=colleague,
+            scope=scope_for(colleague),
+            version=2,
+            answers={},
+        )
