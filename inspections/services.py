@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
@@ -252,7 +253,7 @@ def inspection_submit(
             department=department,
             deadline=rectify_deadline,
         )
-        Finding.objects.bulk_create(
+        bulk_create_with_history(
             [
                 Finding(
                     task=task,
@@ -264,7 +265,9 @@ def inspection_submit(
                     requirement=item.requirement,
                 )
                 for item, answer in rows
-            ]
+            ],
+            Finding,
+            default_user=actor,
         )
     return inspection
 
