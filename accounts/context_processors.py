@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .notifications import unread_count
 from .scope import scope_for
 
 # (label, url name, permission needed). The menu shows what the user's scope allows.
@@ -24,4 +25,5 @@ def navigation(request):
         for label, name, permission in NAVIGATION
         if scope.can(permission)
     ]
-    return {"nav_items": items, "user_roles": sorted(scope.roles)}
+    unread = unread_count(user) if scope.can("dashboard.view") else None
+    return {"nav_items": items, "user_roles": sorted(scope.roles), "unread_notifications": unread}

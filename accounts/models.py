@@ -116,3 +116,39 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计日志不可删除")
+
+
+class Notification(models.Model):
+    """A message to one user, in the bell: why they got it is part of the message.
+
+    `key` makes sending idempotent: the same (user, key) is stored once, however often the
+    job or the action that sends it runs ([clock] sends reminders and escalations this way).
+    """
+
+    class Kind(models.TextChoices):
+        MAJOR_HAZARD = "major_hazard", _("重大隐患")
+        REMINDER = "reminder", _("截止提醒")
+        OVERDUE = "overdue", _("逾期")
+        ESCALATION = "escalation", _("逾期上报")
+        OTHER = "other", _("其他")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    reason = models.CharField(_("收到原因"), max_length=300, blank=True)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["read_at"])
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_notification")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,6 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import TemplateView
 
 from campaign.selectors import upcoming_deadlines
@@ -10,9 +13,9 @@ from institutions.selectors import institution_counts_by_child_region, instituti
 
 from . import selectors
 from .mixins import ScopedViewMixin
-from .models import AuditEvent
+from .models import AuditEvent, Notification
 from .roles import Role, Section
-from .scope import scope_for
+from .scope import get_in_scope_or_404, scope_for
 
 
 @login_required
@@ -65,4 +68,34 @@ class AuditLogView(ScopedViewMixin, TemplateView):
             kind=kind,
             username=username,
             **kwargs,
+        )
+
+
+class NotificationListView(ScopedViewMixin, TemplateView):
+    permission = "dashboard.view"
+    template_name = "accounts/notifications.html"
+
+    def get_context_data(self, **kwargs):
+        notes = Notification.objects.filter(user=self.request.user)
+        return super().get_context_data(
+            page=Paginator(notes, 30).get_page(self.request.GET.get("page")), **kwargs
+        )
+
+
+class NotificationReadView(ScopedViewMixin, View):
+    """Mark one notification (or, without a pk, all of them) read; go to what it points at."""
+
+    permission = "dashboard.view"
+
+    def post(self, request, pk=None):
+        mine = Notification.objects.filter(user=request.user, read_at__isnull=True)
+        if pk is None:
+            mine.update(read_at=timezone.now())
+            return redirect("notifications")
+        note = get_in_scope_or_404(Notification.objects.filter(user=request.user), pk=pk)
+        mine.filter(pk=note.pk).update(read_at=timezone.now())
+        return redirect(
+            note.link
+            if url_has_allowed_host_and_scheme(note.link, None) and note.link
+            else "notifications"
         )

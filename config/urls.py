@@ -33,6 +33,17 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", account_views.AuditLogView.as_view(), name="audit_log"),
+    path("notifications/", account_views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        account_views.NotificationReadView.as_view(),
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        account_views.NotificationReadView.as_view(),
+        name="notification_read",
+    ),
     path("institutions/", include("institutions.urls")),
     path("campaign/", include("campaign.urls")),
     path("inspections/", include("inspections.urls")),

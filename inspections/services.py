@@ -12,10 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accounts.models import Notification
+from accounts.notifications import notify, users_with_role
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
 from campaign.selectors import checklist_items_for
@@ -269,7 +272,33 @@ def inspection_submit(
             Finding,
             default_user=actor,
         )
+    _alert_major_hazards(
+        inspection, [(i, a) for i, a in non_compliant if i.severity == i.Severity.MAJOR]
+    )
     return inspection
+
+
+def _alert_major_hazards(inspection: Inspection, majors: list) -> None:
+    """A major hazard goes at once to the county's education officers and the city's staff."""
+    if not majors:
+        return
+    institution = inspection.institution
+    county = institution.county
+    recipients = users_with_role(
+        role="county_officer", region_code=county.code, department="education"
+    ) + users_with_role(role="city_staff", region_code=county.parent_id)
+    lines = "\n".join(f"{item.code} {item.text}" for item, _answer in majors)
+    notify(
+        users=recipients,
+        kind=Notification.Kind.MAJOR_HAZARD,
+        title=_("重大隐患：%(name)s（%(county)s）")
+        % {"name": institution.name, "county": county.name},
+        body=_("检查发现 %(n)d 项重大隐患：\n%(lines)s") % {"n": len(majors), "lines": lines},
+        link=reverse("inspections:detail", args=[inspection.pk]),
+        reason=_("您负责%(region)s的校外培训安全工作，辖区内发现重大隐患时立即通知您")
+        % {"region": county.name},
+        key=f"major-hazard:{inspection.pk}",
+    )
 
 
 @transaction.atomic

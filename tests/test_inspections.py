@@ -409,3 +409,45 @@ def test_a_resend_after_a_lost_reply_is_accepted_but_only_from_the_same_officer(
             version=2,
             answers={},
         )
+
+
+def test_a_major_hazard_alerts_the_county_and_the_city_at_once_and_only_once(
+    client, cast, officer, places, campaign
+):
+    from django.urls import reverse
+
+    from accounts.models import Notification
+
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["2.22"])  # locked exits: a major hazard
+    photograph(officer, inspection, "2.22")
+    submit(officer, inspection)
+    notes = Notification.objects.filter(kind="major_hazard")
+    assert sorted(n.user.username for n in notes) == ["taiyuan", "xiaodian"]
+    assert places.xiaodian.name in notes.first().title and "2.22" in notes.first().body
+    services._alert_major_hazards(inspection, [(Finding.objects.get().item, None)])
+    assert notes.count() == 2
+    assert not Notification.objects.filter(user__username__in=["pingcheng", "province"]).exists()
+
+    client.force_login(cast.taiyuan)
+    assert 'data-testid="unread-count">1<' in client.get("/").content.decode()
+    note = notes.get(user=cast.taiyuan)
+    response = client.post(reverse("notification_read", args=[note.pk]))
+    assert response.url == reverse("inspections:detail", args=[inspection.pk])
+    note.refresh_from_db()
+    assert note.read_at is not None
+    # Someone else's notification is a 404 and stays unread.
+    other = notes.get(user=cast.xiaodian)
+    assert client.post(reverse("notification_read", args=[other.pk])).status_code == 404
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_a_general_problem_alerts_nobody(officer, places, campaign):
+    from accounts.models import Notification
+
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["1.01"])
+    photograph(officer, inspection, "1.01")
+    submit(officer, inspection)
+    assert not Notification.objects.exists()

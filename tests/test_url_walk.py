@@ -66,6 +66,12 @@ EXPECT = {
     "logout": (None, _roles(405)),
     "set_language": (None, _roles(302)),
     "audit_log": (None, _roles(403, anonymous=302, auditor=200)),
+    "notifications": (None, PAGE),
+    "notifications_read_all": (None, _roles(405, anonymous=302, auditor=403, outsider=403)),
+    "notification_read": (
+        lambda p: {"pk": 999999},
+        _roles(405, anonymous=302, auditor=403, outsider=403),
+    ),
     "institutions:list": (None, PAGE),
     "institutions:detail": (lambda p: {"pk": p.pingcheng.pk}, PAGE_PINGCHENG),
     "institutions:create": (None, CHANGE),
