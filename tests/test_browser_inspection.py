@@ -153,7 +153,13 @@ def test_a_second_officers_stale_save_is_refused_and_kept_until_they_choose(
     page.get_by_role("button", name="刷新页面").click()
     expect(page.get_by_test_id("local-pending")).to_be_visible()
     expect(page.get_by_test_id("item-1.01").locator("input[value=compliant]")).to_be_checked()
+    # Before choosing, the officer answers another item: the kept copy must survive that.
+    page.get_by_test_id("item-1.02").get_by_text("不适用", exact=True).click()
+    expect(page.locator("#inspection-form")).to_have_attribute("data-pending", "0")
+    assert Answer.objects.get(inspection=inspection, item__code="1.02").value == "na"
     page.get_by_role("button", name="把本机修改应用到最新记录").click()
     expect(page.locator("#inspection-form")).to_have_attribute("data-pending", "0")
     expect(page.get_by_test_id("save-state")).to_have_text(SAVED)
     assert Answer.objects.get(inspection=inspection, item__code="1.01").value == "non_compliant"
+    assert Answer.objects.get(inspection=inspection, item__code="1.02").value == "na"
+    expect(page.get_by_test_id("item-1.02").locator("input[value=na]")).to_be_checked()

@@ -27,6 +27,19 @@
 
   // -- storage -------------------------------------------------------------------------
 
+  // A copy kept from an older version of the record, waiting for the officer's choice.
+  var conflictKey = storageKey + ":conflict";
+  var conflictCopy = null;
+  var newerAnswers = {};
+  function readConflict() {
+    try { return JSON.parse(window.localStorage.getItem(conflictKey)); } catch (e) { return null; }
+  }
+  function clearConflict() {
+    conflictCopy = null;
+    newerAnswers = {};
+    try { window.localStorage.removeItem(conflictKey); } catch (e) { /* nothing to clear */ }
+  }
+
   function readStored() {
     try { return JSON.parse(window.localStorage.getItem(storageKey)); } catch (e) { return null; }
   }
@@ -116,6 +129,7 @@
 
   function changed(el) {
     state.answers[el.dataset.code] = readItem(el);
+    if (conflictCopy) { newerAnswers[el.dataset.code] = state.answers[el.dataset.code]; }
     persist();
     showProblem(el);
     updateProgress();
@@ -379,15 +393,21 @@
     } else if (action === "reload") {
       window.location.reload();
     } else if (action === "apply-local") {
-      var stored = readStored() || {};
+      var stored = readConflict() || conflictCopy || {};
       applyStored(stored);
-      state.version = serverVersion;
+      // Edits made since the page opened stay on top of the older copy.
+      Object.keys(newerAnswers).forEach(function (code) {
+        state.answers[code] = newerAnswers[code];
+        var el = itemByCode(code);
+        if (el) { writeItem(el, newerAnswers[code]); }
+      });
+      clearConflict();
+      // state.version is already the server's latest (saves made meanwhile moved it on).
       localBox.hidden = true;
       persist();
       flush();
     } else if (action === "discard-local") {
-      state = { version: serverVersion, answers: {}, flags: null };
-      persist();
+      clearConflict();
       localBox.hidden = true;
     }
   });
@@ -443,6 +463,12 @@
       flush();
     } else {
       // The record moved on since: the officer decides, nothing is overwritten silently.
+      // The old copy moves aside, so edits made meanwhile cannot overwrite it.
+      try {
+        window.localStorage.setItem(conflictKey, JSON.stringify(stored));
+        window.localStorage.removeItem(storageKey);
+      } catch (e) { /* storage full: the choice below still offers what was read */ }
+      conflictCopy = stored;
       localBox.hidden = false;
     }
   }
