@@ -9,17 +9,10 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from accounts.scope import scope_for
-from institutions.models import Region
+from institutions.selectors import within_region
 
 from . import selectors
 from .models import Answer, Finding, Inspection, RectificationTask
-
-
-def _filter_region(queryset, path: str, value: str):
-    region = Region.objects.filter(code=value.strip()).first()
-    if region is None:
-        return queryset.none()
-    return queryset.filter(**{f"{path}__startswith": region.prefix})
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -59,7 +52,7 @@ class InspectionFilterSet(filters.FilterSet):
         fields = ["county", "status"]
 
     def filter_county(self, queryset, name, value):
-        return _filter_region(queryset, "institution__county__code", value)
+        return within_region(queryset, value, path="institution__county__code")
 
 
 class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -119,7 +112,7 @@ class RectificationFilterSet(filters.FilterSet):
         fields = ["county", "status"]
 
     def filter_county(self, queryset, name, value):
-        return _filter_region(queryset, "institution__county__code", value)
+        return within_region(queryset, value, path="institution__county__code")
 
 
 class RectificationViewSet(viewsets.ReadOnlyModelViewSet):

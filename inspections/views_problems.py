@@ -7,32 +7,26 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, QuerySet, Value, When
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters import rest_framework as filters
 
-from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
-from accounts.models import AuditEvent
 from accounts.roles import Department, Section
 from accounts.scope import Scope, get_in_scope_or_404
-from accounts.selectors import primary_grant
 from campaign.models import ChecklistItem
-from institutions.models import Region
-from institutions.selectors import region_list
+from institutions.selectors import region_list, within_region
+from institutions.tabular.download import ledger_download, title_region_name
 
 from . import selectors, services
 from .exporters import ProblemLedger
 from .models import Finding, Inspection, Round
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FILTERS = (
     "q", "region", "section", "severity", "status", "department", "deadline_from", "deadline_to",
 )  # fmt: skip
@@ -59,10 +53,7 @@ class FindingFilterSet(filters.FilterSet):
         fields = list(LIST_FILTERS)
 
     def filter_region(self, queryset, name, value):
-        region = Region.objects.filter(code=value.strip()).first()
-        if region is None:
-            return queryset.none()
-        return queryset.filter(task__institution__county__code__startswith=region.prefix)
+        return within_region(queryset, value, path="task__institution__county__code")
 
     def filter_status(self, queryset, name, value):
         if value == OVERDUE:
@@ -112,30 +103,9 @@ class ProblemExportView(ScopedViewMixin, View):
     permission = "inspections.view"
 
     def get(self, request):
-        fmt = request.GET.get("format", "xlsx")
         qs = filtered_findings(scope=self.scope, params=request.GET)
-        # The title names a region only if it is the user's to see (rows are scoped anyway).
-        region = region_list(scope=self.scope).filter(code=request.GET.get("region") or "").first()
-        if region is None:
-            grant = primary_grant(user=request.user)
-            region = grant.region if grant else None
-        ledger = ProblemLedger(qs, region_name=region.name if region else "")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        audit_log(
-            kind=AuditEvent.Kind.EXPORT,
-            actor=request.user,
-            request=request,
-            detail={"ledger": "problems", "format": fmt, "filters": request.GET.dict()},
-        )
-        if fmt == "csv":
-            return _download(ledger.to_csv(), f"问题清单-{stamp}.csv", "text/csv; charset=utf-8")
-        return _download(ledger.to_xlsx(), f"问题清单-{stamp}.xlsx", XLSX)
-
-
-def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+        ledger = ProblemLedger(qs, region_name=title_region_name(scope=self.scope, request=request))
+        return ledger_download(request=request, ledger=ledger, key="problems", basename="问题清单")
 
 
 class ReportForm(forms.Form):

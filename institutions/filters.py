@@ -9,7 +9,7 @@ from django_filters import rest_framework as filters
 
 from accounts.roles import Sector
 
-from .models import Institution, Region
+from .models import Institution
 
 
 class InstitutionFilterSet(filters.FilterSet):
@@ -35,7 +35,6 @@ class InstitutionFilterSet(filters.FilterSet):
         )
 
     def filter_region(self, queryset, name, value):
-        region = Region.objects.filter(code=value.strip()).first()
-        if region is None:
-            return queryset.none()
-        return queryset.filter(county__code__startswith=region.prefix)
+        from .selectors import within_region  # here: selectors imports this module
+
+        return within_region(queryset, value, path="county__code")

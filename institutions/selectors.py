@@ -161,3 +161,15 @@ def import_run_list(*, scope: Scope, user) -> QuerySet:
     """Import runs are the uploader's own: a run shows rows of a file only they sent."""
     scope.require("institutions.import")
     return ImportRun.objects.filter(created_by=user).select_related("created_by")
+
+
+def within_region(queryset: QuerySet, code: str, *, path: str) -> QuerySet:
+    """Narrow to one region (county, city or province code) by the code column at `path`.
+
+    Used by every filter that takes a region code; an unknown code matches nothing. It only
+    narrows: the queryset must already be scoped.
+    """
+    region = Region.objects.filter(code=(code or "").strip()).first()
+    if region is None:
+        return queryset.none()
+    return queryset.filter(**{f"{path}__startswith": region.prefix})

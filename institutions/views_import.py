@@ -3,34 +3,21 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
-from accounts.models import AuditEvent
 from accounts.scope import get_in_scope_or_404
-from accounts.selectors import primary_grant
 
 from . import selectors, tasks
 from .exporters import InstitutionLedger, import_template_xlsx
 from .models import ImportRun
 from .tabular import runs
+from .tabular.download import XLSX, download, ledger_download, title_region_name
 from .tabular.export import ListExporter
 from .tabular.upload import MAX_UPLOAD_BYTES
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 class ImportView(ScopedViewMixin, TemplateView):
@@ -130,14 +117,14 @@ class ImportRunErrorsView(ScopedViewMixin, View):
         run = get_in_scope_or_404(
             selectors.import_run_list(scope=self.scope, user=request.user), pk=pk
         )
-        return _download(ImportErrorsExport(run).to_xlsx(), f"导入错误清单-{run.pk}.xlsx", XLSX)
+        return download(ImportErrorsExport(run).to_xlsx(), f"导入错误清单-{run.pk}.xlsx", XLSX)
 
 
 class ImportTemplateView(ScopedViewMixin, View):
     permission = "institutions.import"
 
     def get(self, request):
-        return _download(import_template_xlsx(), "校外培训机构导入模板.xlsx", XLSX)
+        return download(import_template_xlsx(), "校外培训机构导入模板.xlsx", XLSX)
 
 
 class InstitutionExportView(ScopedViewMixin, View):
@@ -146,25 +133,10 @@ class InstitutionExportView(ScopedViewMixin, View):
     permission = "institutions.view"
 
     def get(self, request):
-        fmt = request.GET.get("format", "xlsx")
         qs = selectors.institution_list(scope=self.scope, filters=request.GET)
-        # The title names a region only if it is the user's to see (rows are scoped anyway).
-        region = (
-            selectors.region_list(scope=self.scope)
-            .filter(code=request.GET.get("region") or "")
-            .first()
+        ledger = InstitutionLedger(
+            qs, region_name=title_region_name(scope=self.scope, request=request)
         )
-        if region is None:
-            grant = primary_grant(user=request.user)
-            region = grant.region if grant else None
-        ledger = InstitutionLedger(qs, region_name=region.name if region else "")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        audit_log(
-            kind=AuditEvent.Kind.EXPORT,
-            actor=request.user,
-            request=request,
-            detail={"ledger": "institutions", "format": fmt, "filters": request.GET.dict()},
+        return ledger_download(
+            request=request, ledger=ledger, key="institutions", basename="机构台账"
         )
-        if fmt == "csv":
-            return _download(ledger.to_csv(), f"机构台账-{stamp}.csv", "text/csv; charset=utf-8")
-        return _download(ledger.to_xlsx(), f"机构台账-{stamp}.xlsx", XLSX)
