@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -64,18 +65,42 @@ def _check_known(permission: str) -> None:
         raise ValueError(f"Unknown permission string {permission!r}; add it to accounts.roles")
 
 
-class Scope:
-    """What one user may do, resolved once per request from their grants."""
+# A spot-check team member may open, and inspect, the institutions drawn for them, wherever
+# they lie: a 小店区 officer drawn for a 迎泽区 institution in the city round. Only for
+# permissions their role holds anyway, only in the assignment's round for rows that belong to
+# a round, and only while the round is open. Rectification and the rest stay with the
+# institution's own region.
+ASSIGNMENT_PERMISSIONS = frozenset({"institutions.view", "inspections.view", "inspections.change"})
 
-    def __init__(self, grants: list[Grant]):
+
+class Scope:
+    """What one user may do, resolved once per request from their grants and assignments."""
+
+    def __init__(self, grants: list[Grant], assigned: frozenset[tuple[int, int]] = frozenset()):
         self.grants = grants
+        # (institution id, round id) of the user's open spot-check assignments.
+        self.assigned = assigned
 
     @classmethod
     def for_user(cls, user) -> Scope:
         if user is None or not user.is_authenticated or not user.is_active:
             return cls([])
         rows = user.grants.select_related("region")
-        return cls([Grant(g.role, g.region.code, g.region.level, g.department) for g in rows])
+        grants = [Grant(g.role, g.region.code, g.region.level, g.department) for g in rows]
+        if not any(ASSIGNMENT_PERMISSIONS & g.permissions for g in grants):
+            return cls(grants)
+        # By label, not import: sampling builds on accounts, not the other way round.
+        assignment = apps.get_model("sampling", "Assignment")
+        assigned = assignment.objects.filter(
+            inspectors=user, is_active=True, round__completed_at__isnull=True
+        ).values_list("institution_id", "round_id")
+        return cls(grants, frozenset(assigned))
+
+    def assigned_for(self, permission: str) -> frozenset[tuple[int, int]]:
+        """The assignments that widen this permission (none for a role that lacks it)."""
+        if permission not in ASSIGNMENT_PERMISSIONS or not self.can(permission):
+            return frozenset()
+        return self.assigned
 
     # -- may they at all? ---------------------------------------------------------------
 
@@ -120,12 +145,25 @@ class Scope:
     ) -> QuerySet:
         return queryset.filter(self.q(permission, region=region, sector=sector))
 
-    def institutions(self, queryset: QuerySet, permission: str, *, path: str = "") -> QuerySet:
-        """Filter rows that belong to an institution (or are one) by its county and sector."""
+    def institutions(
+        self, queryset: QuerySet, permission: str, *, path: str = "", round_path: str = ""
+    ) -> QuerySet:
+        """Filter rows that belong to an institution (or are one) by its county and sector.
+
+        Spot-check assignments add their institutions; for rows of an institution (an
+        inspection, a problem) only those of the assignment's round, found at `round_path`
+        (e.g. "round"); without a `round_path` such rows get nothing from assignments.
+        """
         prefix = f"{path}__" if path else ""
-        return self.filter(
-            queryset, permission, region=f"{prefix}county__code", sector=f"{prefix}sector"
-        )
+        condition = self.q(permission, region=f"{prefix}county__code", sector=f"{prefix}sector")
+        pairs = sorted(self.assigned_for(permission))
+        if pairs and not path:
+            condition |= Q(pk__in=[i for i, _ in pairs])
+        elif pairs and round_path:
+            condition |= reduce(
+                or_, [Q(**{f"{path}_id": i, f"{round_path}_id": r}) for i, r in pairs]
+            )
+        return queryset.filter(condition)
 
     def regions(self, queryset: QuerySet, permission: str) -> QuerySet:
         """Regions inside the user's subtrees, plus the ancestors that lead to them."""
@@ -142,12 +180,26 @@ class Scope:
         """True when a region code lies inside one of the user's regions for this permission."""
         return any(region_code.startswith(g.prefix) for g in self.grants_for(permission))
 
-    def covers_institution(self, permission: str, *, county_code: str, sector: str) -> bool:
+    def covers_institution(
+        self,
+        permission: str,
+        *,
+        county_code: str,
+        sector: str,
+        institution_id: int | None = None,
+        round_id: int | None = None,
+    ) -> bool:
         """True when an institution in this county and sector lies inside the scope.
 
         The same rule as `institutions()`, asked of values not yet saved: a write must
-        not create or move a row to where its own author could no longer see it.
+        not create or move a row to where its own author could no longer see it. Give
+        `institution_id` (and the `round_id` of the work in hand) for an existing
+        institution, so a spot-check assignment counts.
         """
+        if institution_id is not None and any(
+            i == institution_id and round_id in (None, r) for i, r in self.assigned_for(permission)
+        ):
+            return True
         return any(
             county_code.startswith(g.prefix) and (g.sector is None or g.sector == sector)
             for g in self.grants_for(permission)

@@ -1,0 +1,210 @@
+"""Reads for sampling, each through the scope: rounds, draws, assignments, quota status."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from accounts.models import User
+from accounts.roles import PERMISSIONS_BY_ROLE
+from accounts.scope import Scope
+from complaints.selectors import institutions_with_complaints
+from inspections.models import Finding, Inspection, Round
+from institutions.models import Institution, Region, supervising_department_for
+
+from .models import Assignment, Draw, PoolMember
+
+
+def sampling_rounds(scope: Scope) -> QuerySet:
+    """City spot-check and province supervision rounds the user may see."""
+    return scope.filter(
+        Round.objects.filter(level__in=[Round.Level.CITY, Round.Level.PROVINCE]),
+        "sampling.view",
+        region="region__code",
+    ).select_related("region", "campaign")
+
+
+def draw_list(scope: Scope) -> QuerySet:
+    # The frame and snapshots are large; lists never need them.
+    return (
+        scope.filter(Draw.objects.all(), "sampling.view", region="round__region__code")
+        .select_related("round__region", "round__campaign", "created_by", "confirmed_by")
+        .defer("frame", "county_units", "pool", "conflicts")
+    )
+
+
+def pool_members(round_: Round) -> QuerySet:
+    return PoolMember.objects.filter(round=round_).select_related("user", "home_region")
+
+
+def draw_frame(round_: Round) -> tuple[list[list], list[str]]:
+    """The frozen frame: operating institutions inside the round's region, ascending by id.
+
+    Rows are [id, county code, supervising department]; the department decides who must
+    be on the team. Also every county-level unit of the region, institutions or not.
+    """
+    prefix = round_.region.prefix
+    rows = (
+        Institution.objects.filter(
+            status=Institution.Status.OPERATING, county__code__startswith=prefix
+        )
+        .order_by("id")
+        .values_list("id", "county_id", "category", "sector")
+    )
+    frame = []
+    for pk, county, category, sector in rows.iterator(chunk_size=10000):
+        frame.append([pk, county, str(supervising_department_for(category, sector))])
+    units = list(
+        Region.objects.filter(level=Region.Level.COUNTY, code__startswith=prefix)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return frame, units
+
+
+def must_row(pk, county, category, sector, reason: str, source: str) -> dict:
+    """A must-include entry as the draw keeps it: enough to give the institution a team."""
+    return {
+        "id": pk,
+        "reason": reason,
+        "source": source,
+        "county": county,
+        "department": str(supervising_department_for(category, sector)),
+    }
+
+
+def must_include_candidates(round_: Round) -> list[dict]:
+    """Institutions the lower level found in serious trouble: they are checked whatever the draw.
+
+    Serious = a major hazard found (and not withdrawn by an amendment), or a 停业整改 result,
+    at county screening in this campaign, anywhere in the region: an institution suspended
+    since is exactly one to check again; or an open complaint (the reason names no category:
+    the record is published).
+    """
+    prefix = round_.region.prefix
+    found: dict[int, tuple[str, str]] = {}  # id → (reason, source)
+    majors = (
+        Finding.objects.filter(
+            severity="major",
+            task__inspection__round__campaign=round_.campaign,
+            task__inspection__round__level=Round.Level.COUNTY,
+            task__institution__county__code__startswith=prefix,
+        )
+        .exclude(status=Finding.Status.WITHDRAWN)
+        .values_list("task__institution_id", "item__code")
+        .order_by("task__institution_id", "item__code")
+    )
+    for institution_id, code in majors:
+        found.setdefault(institution_id, (f"县级排查发现重大隐患（{code}）", "screening"))
+    suspended = Inspection.objects.filter(
+        round__campaign=round_.campaign,
+        round__level=Round.Level.COUNTY,
+        status=Inspection.Status.SUBMITTED,
+        result=Inspection.Result.SUSPEND,
+        institution__county__code__startswith=prefix,
+    ).values_list("institution_id", flat=True)
+    for institution_id in suspended:
+        found.setdefault(institution_id, ("县级排查结论为停业整改", "screening"))
+    for institution_id, reason in institutions_with_complaints(
+        campaign=round_.campaign, region_prefix=prefix
+    ):
+        found.setdefault(institution_id, (reason, "complaint"))
+    rows = Institution.objects.filter(pk__in=found).exclude(status=Institution.Status.CLOSED)
+    return [
+        must_row(pk, county, category, sector, *found[pk])
+        for pk, county, category, sector in rows.order_by("pk").values_list(
+            "pk", "county_id", "category", "sector"
+        )
+    ]
+
+
+def current_draw(round_: Round) -> Draw | None:
+    """The round's confirmed draw, without its (large) frozen inputs."""
+    return (
+        round_.draws.filter(status=Draw.Status.CONFIRMED)
+        .defer("frame", "pool", "conflicts")
+        .first()
+    )
+
+
+def assignment_list(round_: Round) -> QuerySet:
+    return (
+        Assignment.objects.filter(round=round_, is_active=True)
+        .select_related("institution__county")
+        .prefetch_related("inspectors")
+    )
+
+
+def quota_status(round_: Round) -> dict:
+    """Counties and institutions drawn and inspected against what the quota requires.
+
+    Only the random sample counts: must-include institutions are checked on top of it.
+    """
+    draw = current_draw(round_)
+    status = {
+        "draw": draw,
+        "required_counties": draw.required_counties if draw else 0,
+        "required_institutions": draw.required_institutions if draw else 0,
+        "drawn_counties": len(draw.counties) if draw else 0,
+        "drawn_institutions": len(draw.institutions) if draw else 0,
+        "inspected_counties": 0,
+        "inspected_institutions": 0,
+        "met": False,
+    }
+    if draw is None:
+        return status
+    done = (
+        Inspection.objects.filter(
+            round=round_,
+            status=Inspection.Status.SUBMITTED,
+            institution_id__in=Assignment.objects.filter(
+                draw=draw, kind=Assignment.Kind.RANDOM
+            ).values("institution_id"),
+        )
+        .values("institution__county_id")
+        .annotate(n=Count("institution_id", distinct=True))
+    )
+    per_county = {row["institution__county_id"]: row["n"] for row in done}
+    status["inspected_counties"] = len(per_county)
+    status["inspected_institutions"] = sum(per_county.values())
+    status["met"] = (
+        status["inspected_counties"] >= status["required_counties"]
+        and status["inspected_institutions"] >= status["required_institutions"]
+    )
+    return status
+
+
+INSPECTING_ROLES = [r for r, perms in PERMISSIONS_BY_ROLE.items() if "inspections.change" in perms]
+
+
+def pool_candidates(round_: Round) -> QuerySet:
+    """Active users who inspect somewhere inside the round's region and are not yet in its pool."""
+    roles = INSPECTING_ROLES
+    return (
+        User.objects.filter(
+            is_active=True,
+            grants__role__in=roles,
+            grants__region__code__startswith=round_.region.prefix,
+        )
+        .exclude(pk__in=round_.pool.values("user_id"))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def user_names(ids) -> dict[int, str]:
+    return {u.pk: str(u) for u in User.objects.filter(pk__in=set(ids))}
+
+
+def my_assignments(user) -> QuerySet:
+    """The spot-check institutions this inspector was drawn for, in rounds still open."""
+    return (
+        Assignment.objects.filter(inspectors=user, is_active=True, round__completed_at__isnull=True)
+        .select_related("institution__county", "round__region")
+        .order_by("round_id", "institution__county_id", "institution__name")
+    )
+
+
+def draw_attempt(draw: Draw) -> dict:
+    """Which draw of its round this is, and how many came before it: shown on the record."""
+    earlier = Draw.objects.filter(round_id=draw.round_id, pk__lt=draw.pk).count()
+    return {"number": earlier + 1, "earlier": earlier}
