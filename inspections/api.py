@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, Value, When
-from django.utils import timezone
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+)  # fmt: skip
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
@@ -78,10 +89,12 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
 
 class FindingSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="item.code", read_only=True)
+    # Its own date once a re-inspection sent it back, else its task's.
+    deadline = serializers.DateField(source="effective_deadline", read_only=True)
 
     class Meta:
         model = Finding
-        fields = ["id", "code", "section", "status", "severity", "requirement"]
+        fields = ["id", "code", "section", "status", "severity", "requirement", "deadline"]
 
 
 class RectificationSerializer(serializers.ModelSerializer):
@@ -90,6 +103,7 @@ class RectificationSerializer(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     county_code = serializers.CharField(source="institution.county_id", read_only=True)
     status = serializers.CharField(source="derived_status", read_only=True)
+    deadline = serializers.DateField(source="due", read_only=True)
     findings = FindingSerializer(source="scoped_findings", many=True, read_only=True)
 
     class Meta:
@@ -116,7 +130,9 @@ class RectificationFilterSet(filters.FilterSet):
 
 
 class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Rectification tasks: `closed` once every problem is verified, `overdue` past the deadline."""
+    """Rectification tasks: `closed` once no problem needs work, `overdue` when one is past
+    its deadline. `deadline` is the earliest effective deadline of the problems still open
+    (a problem sent back by re-inspection has its own), the task's own once none is."""
 
     permission = "inspections.view"
     serializer_class = RectificationSerializer
@@ -125,18 +141,26 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         scope = scope_for(self.request.user)
         sections = scope.sections("inspections.view")
-        findings = Finding.objects.filter(section__in=sections).select_related("item")
+        findings = Finding.objects.filter(section__in=sections).select_related("item", "task")
+        in_task = Finding.objects.filter(task=OuterRef("pk"))
+        next_due = (
+            in_task.exclude(status__in=Finding.DONE)
+            .annotate(due=selectors.effective_deadline())
+            .order_by("due")
+            .values("due")[:1]
+        )
         return (
             selectors.task_list(scope=scope)
             # A task with none of the user's sections is not theirs to follow.
             .filter(Exists(Finding.objects.filter(task=OuterRef("pk"), section__in=sections)))
             .annotate(
+                due=Coalesce(Subquery(next_due), F("deadline")),
                 derived_status=Case(
                     When(closed_at__isnull=False, then=Value("closed")),
-                    When(Q(deadline__lt=timezone.localdate()), then=Value("overdue")),
+                    When(Exists(in_task.filter(selectors.overdue_q())), then=Value("overdue")),
                     default=Value("open"),
                     output_field=CharField(),
-                )
+                ),
             )
             .prefetch_related(Prefetch("findings", queryset=findings, to_attr="scoped_findings"))
             .order_by("deadline", "id")

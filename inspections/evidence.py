@@ -36,6 +36,8 @@ def _require_draft(inspection: Inspection, scope: Scope) -> None:
         "inspections.change",
         county_code=inspection.institution.county_id,
         sector=inspection.institution.sector,
+        institution_id=inspection.institution_id,
+        round_id=inspection.round_id,
     ):
         raise PermissionDenied
     if inspection.status != Inspection.Status.DRAFT:

@@ -13,6 +13,7 @@ from campaign.models import ChecklistItem
 from institutions.tabular.export import ListExporter
 
 from .models import Finding
+from .selectors import effective_deadline
 
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
@@ -25,9 +26,9 @@ class ProblemLedger(ListExporter):
     headers = [
         "机构名称", "统一社会信用代码", "所在县区", "检查日期", "检查项编号", "检查内容", "板块",
         "严重程度", "问题描述", "整改要求", "责任部门", "整改期限", "状态", "是否逾期", "复查时间",
-        "复查意见",
+        "复查意见", "撤销原因",
     ]  # fmt: skip
-    widths = [34, 22, 12, 12, 10, 48, 18, 10, 40, 40, 12, 12, 12, 10, 18, 30]
+    widths = [34, 22, 12, 12, 10, 48, 18, 10, 40, 40, 12, 12, 12, 10, 18, 30, 30]
 
     def __init__(self, queryset: QuerySet, *, region_name: str = "", today: dt.date | None = None):
         """`queryset` is an already scoped and filtered finding list."""
@@ -46,13 +47,13 @@ class ProblemLedger(ListExporter):
         severities = dict(ChecklistItem.Severity.choices)
         departments = dict(Department.choices)
         statuses = dict(Finding.Status.choices)
-        qs = self.queryset.select_related("task__inspection").order_by(
-            "task__institution__county_id", "task__institution__name", "task__deadline", "id"
+        qs = self.queryset.select_related("task__inspection", "withdrawn_by").order_by(
+            "task__institution__county_id", "task__institution__name", effective_deadline(), "id"
         )
         for finding in qs.iterator(chunk_size=2000):
             task, institution = finding.task, finding.task.institution
             submitted = task.inspection.submitted_at
-            overdue = task.deadline < self.today and finding.status != Finding.Status.CLOSED
+            withdrawn = finding.withdrawn_by.reason if finding.withdrawn_by else ""
             yield [
                 institution.name,
                 institution.credit_code,
@@ -65,9 +66,10 @@ class ProblemLedger(ListExporter):
                 finding.description,
                 finding.requirement,
                 departments.get(task.department, task.department),
-                task.deadline,
+                finding.effective_deadline,
                 statuses.get(finding.status, finding.status),
-                overdue,
+                finding.overdue_on(self.today),
                 _local(finding.verified_at),
                 finding.verify_note,
+                withdrawn,
             ]

@@ -230,6 +230,12 @@ class Finding(models.Model):
         OPEN = "open", _("待整改")
         REPORTED = "reported", _("已报整改")
         CLOSED = "closed", _("已复查销号")
+        # The answer was corrected away from non-compliant by an amendment: not a problem
+        # that was fixed, a problem that was never one. Kept, with the amendment that said so.
+        WITHDRAWN = "withdrawn", _("已撤销")
+
+    # Statuses that need nothing more: neither overdue nor keeping a task open.
+    DONE = (Status.CLOSED, Status.WITHDRAWN)
 
     task = models.ForeignKey(RectificationTask, on_delete=models.PROTECT, related_name="findings")
     answer = models.OneToOneField(Answer, on_delete=models.PROTECT, related_name="finding")
@@ -247,6 +253,12 @@ class Finding(models.Model):
     )
     verify_note = models.TextField(_("复查意见"), blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    # Set when a re-inspection sends the problem back: the new date replaces the task's.
+    deadline = models.DateField(_("重新限定的整改期限"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        Amendment, on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawn_findings",
+        verbose_name=_("撤销依据的更正"),
+    )  # fmt: skip
 
     history = HistoricalRecords()
 
@@ -257,3 +269,11 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} {self.get_status_display()}"
+
+    @property
+    def effective_deadline(self):
+        """The date this problem is due: its own (after a send-back) or its task's."""
+        return self.deadline or self.task.deadline
+
+    def overdue_on(self, today) -> bool:
+        return self.status not in self.DONE and self.effective_deadline < today

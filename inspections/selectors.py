@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.scope import Scope
@@ -16,6 +17,7 @@ def inspection_list(*, scope: Scope, permission: str = "inspections.view") -> Qu
         Inspection.objects.select_related("institution__county", "round", "created_by"),
         permission,
         path="institution",
+        round_path="round",
     )
 
 
@@ -25,14 +27,29 @@ def finding_list(*, scope: Scope, permission: str = "inspections.view") -> Query
         Finding.objects.select_related("task__institution__county", "item"),
         permission,
         path="task__institution",
+        round_path="task__inspection__round",
     )
     return qs.filter(section__in=scope.sections(permission))
 
 
+def deadline_q(lookup: str, day) -> Q:
+    """Problems whose effective deadline (their own after a send-back, else the task's)
+    satisfies `lookup` ("lt", "gte", "lte") against `day`."""
+    return Q(**{f"deadline__{lookup}": day}) | Q(
+        **{"deadline__isnull": True, f"task__deadline__{lookup}": day}
+    )
+
+
+def effective_deadline() -> Coalesce:
+    """The effective deadline as an expression over findings, for ordering."""
+    return Coalesce("deadline", "task__deadline")
+
+
 def overdue_q(today=None) -> Q:
-    """A problem is overdue when its task's deadline has passed and it is not closed."""
+    """A problem is overdue when its effective deadline has passed and it needs work still
+    (not verified closed, not withdrawn by an amendment)."""
     today = today or timezone.localdate()
-    return Q(task__deadline__lt=today) & ~Q(status=Finding.Status.CLOSED)
+    return deadline_q("lt", today) & ~Q(status__in=Finding.DONE)
 
 
 def task_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet:
@@ -40,6 +57,7 @@ def task_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet
         RectificationTask.objects.select_related("institution__county"),
         permission,
         path="institution",
+        round_path="inspection__round",
     )
 
 
@@ -57,8 +75,11 @@ def county_progress(*, scope: Scope, region_prefix: str) -> dict:
         .distinct()
         .count()
     )
-    findings = finding_list(scope=scope).filter(
-        task__institution__county__code__startswith=region_prefix
+    # A problem withdrawn by an amendment was never one: it counts nowhere.
+    findings = (
+        finding_list(scope=scope)
+        .filter(task__institution__county__code__startswith=region_prefix)
+        .exclude(status=Finding.Status.WITHDRAWN)
     )
     funnel = findings.aggregate(
         found=Count("id"),

@@ -1,7 +1,8 @@
-"""Writes for inspections: start, save a draft, submit, amend; report and verify problems.
+"""Writes for inspections: start, save a draft, submit; report and verify problems.
 
 Every function takes the acting user and their scope and checks both: an officer can only
-inspect, submit or close what lies in their own region and sections.
+inspect, submit or close what lies in their own region and sections. Corrections to a
+submitted record (and what they do to its problems) live in amendments.py.
 """
 
 from __future__ import annotations
@@ -24,16 +25,23 @@ from campaign.models import Campaign, ChecklistItem
 from campaign.selectors import checklist_items_for
 from institutions.models import Institution
 
-from .models import Amendment, Answer, Finding, Inspection, RectificationTask, Round
+from .models import Answer, Finding, Inspection, RectificationTask, Round
 
 
 class EditConflict(ValidationError):
     """Someone else saved the record since this user loaded it."""
 
 
-def _require_institution(scope: Scope, permission: str, institution: Institution) -> None:
+def _require_institution(
+    scope: Scope, permission: str, institution: Institution, round_id: int | None = None
+) -> None:
+    """The institution lies in the user's regions, or is drawn for them in this round."""
     if not scope.covers_institution(
-        permission, county_code=institution.county_id, sector=institution.sector
+        permission,
+        county_code=institution.county_id,
+        sector=institution.sector,
+        institution_id=institution.pk,
+        round_id=round_id,
     ):
         raise PermissionDenied
 
@@ -49,31 +57,68 @@ def active_campaign(*, institution: Institution) -> Campaign:
     return campaign
 
 
+_REGION_CODE = {
+    Round.Level.COUNTY: lambda county: county,
+    Round.Level.CITY: lambda county: county[:4] + "00",
+    Round.Level.PROVINCE: lambda county: county[:2] + "0000",
+}
+
+
+def _start_round(*, institution: Institution, scope: Scope, campaign: Campaign, level) -> Round:
+    """The round a new inspection belongs to.
+
+    A spot-check assignment decides first: drawn for this institution, the inspector works
+    in that city or province round. Otherwise the level of the user's own post: a county
+    officer screens for the county, city staff spot-check for the city, the province
+    supervises. An explicit `level` overrides (operators, tests).
+    """
+    if level is None:
+        assigned = sorted(
+            r for i, r in scope.assigned_for("inspections.change") if i == institution.pk
+        )
+        found = Round.objects.filter(pk__in=assigned, campaign=campaign).first()
+        if found is not None:
+            return found
+        levels = {
+            g.region_level
+            for g in scope.grants_for("inspections.change")
+            if institution.county_id.startswith(g.prefix)
+        }
+        level = next(
+            (
+                lv
+                for lv in (Round.Level.COUNTY, Round.Level.CITY, Round.Level.PROVINCE)
+                if lv in levels
+            ),
+            Round.Level.COUNTY,
+        )
+    round_, _created = Round.objects.get_or_create(
+        campaign=campaign, level=level, region_id=_REGION_CODE[level](institution.county_id)
+    )
+    return round_
+
+
 @transaction.atomic
 def inspection_start(
     *,
     institution: Institution,
     actor,
     scope: Scope,
-    level: str = Round.Level.COUNTY,
+    level: str | None = None,
     site=None,
     has_dormitory: bool = False,
     has_kitchen: bool = False,
 ) -> Inspection:
-    """Open a draft inspection of an institution in the round of its county (or city, province)."""
+    """Open a draft inspection of an institution in the round it is inspected for."""
     _require_institution(scope, "inspections.change", institution)
     campaign = active_campaign(institution=institution)
     checklist = campaign.checklists.filter(is_active=True).first()
     if checklist is None:
         raise ValidationError(_("专项行动还没有启用的检查表"))
-    region_code = {
-        Round.Level.COUNTY: institution.county_id,
-        Round.Level.CITY: institution.county_id[:4] + "00",
-        Round.Level.PROVINCE: institution.county_id[:2] + "0000",
-    }[level]
-    round_, _created = Round.objects.get_or_create(
-        campaign=campaign, level=level, region_id=region_code
-    )
+    round_ = _start_round(institution=institution, scope=scope, campaign=campaign, level=level)
+    if round_.completed_at is not None:
+        raise ValidationError(_("%(round)s已完成，不能再新增检查") % {"round": round_})
+    _require_institution(scope, "inspections.change", institution, round_id=round_.pk)
     if site is not None and site.institution_id != institution.pk:
         raise ValidationError(_("培训场所不属于该机构"))
     inspection = Inspection.objects.create(
@@ -138,7 +183,9 @@ def inspection_save_draft(
     longitude: Decimal | None = None,
 ) -> Inspection:
     """Save what the officer has typed so far. Refused when another save came in between."""
-    _require_institution(scope, "inspections.change", inspection.institution)
+    _require_institution(
+        scope, "inspections.change", inspection.institution, round_id=inspection.round_id
+    )
     if inspection.status != Inspection.Status.DRAFT:
         raise ValidationError(_("检查记录已提交，不能直接修改；如需更正，请提交更正说明"))
     claimed = Inspection.objects.filter(pk=inspection.pk, version=version).update(
@@ -199,7 +246,9 @@ def inspection_submit(
     summary: str = "",
 ) -> Inspection:
     """Lock the record, turn every non-compliant answer into a problem, group them into tasks."""
-    _require_institution(scope, "inspections.change", inspection.institution)
+    _require_institution(
+        scope, "inspections.change", inspection.institution, round_id=inspection.round_id
+    )
     # Lock first: a photo being stored and this submit must not interleave.
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status != Inspection.Status.DRAFT:
@@ -273,13 +322,16 @@ def inspection_submit(
             default_user=actor,
         )
     _alert_major_hazards(
-        inspection, [(i, a) for i, a in non_compliant if i.severity == i.Severity.MAJOR]
+        inspection,
+        [(i, a) for i, a in non_compliant if i.severity == i.Severity.MAJOR],
     )
     return inspection
 
 
-def _alert_major_hazards(inspection: Inspection, majors: list) -> None:
-    """A major hazard goes at once to the county's education officers and the city's staff."""
+def _alert_major_hazards(inspection: Inspection, majors: list, *, key: str = "") -> None:
+    """A major hazard goes at once to the county's education officers and the city's staff.
+
+    Once per `key`: the inspection's submission, or later an amendment that found one."""
     if not majors:
         return
     institution = inspection.institution
@@ -297,43 +349,7 @@ def _alert_major_hazards(inspection: Inspection, majors: list) -> None:
         link=reverse("inspections:detail", args=[inspection.pk]),
         reason=_("您负责%(region)s的校外培训安全工作，辖区内发现重大隐患时立即通知您")
         % {"region": county.name},
-        key=f"major-hazard:{inspection.pk}",
-    )
-
-
-@transaction.atomic
-def inspection_amend(
-    *,
-    inspection: Inspection,
-    actor,
-    scope: Scope,
-    reason: str,
-    summary: str | None = None,
-    notes: dict[str, str] | None = None,
-) -> Amendment:
-    """Correct a submitted record's wording: the old and new text are both kept."""
-    _require_institution(scope, "inspections.change", inspection.institution)
-    if inspection.status != Inspection.Status.SUBMITTED:
-        raise ValidationError(_("只有已提交的检查记录需要更正；草稿可以直接修改"))
-    if not reason.strip():
-        raise ValidationError(_("请填写更正原因"))
-    changes = []
-    if summary is not None and summary != inspection.summary:
-        changes.append({"field": "summary", "old": inspection.summary, "new": summary})
-        inspection.summary = summary
-        inspection.save(update_fields=["summary"])
-    for code, note in (notes or {}).items():
-        answer = inspection.answers.filter(item__code=code).first()
-        if answer is None:
-            raise ValidationError(_("检查项 %(code)s 不在这份记录中") % {"code": code})
-        if note != answer.note:
-            changes.append({"field": f"{code}.note", "old": answer.note, "new": note})
-            answer.note = note
-            answer.save(update_fields=["note"])
-    if not changes:
-        raise ValidationError(_("没有任何改动"))
-    return Amendment.objects.create(
-        inspection=inspection, made_by=actor, reason=reason.strip(), changes=changes
+        key=key or f"major-hazard:{inspection.pk}",
     )
 
 
@@ -347,8 +363,7 @@ def _require_finding(scope: Scope, finding: Finding) -> None:
 def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Finding:
     """The institution says it has fixed the problem (recorded by the officer)."""
     _require_finding(scope, finding)
-    if finding.status == Finding.Status.CLOSED:
-        raise ValidationError(_("该问题已复查销号"))
+    _require_not_done(finding)
     if not note.strip():
         raise ValidationError(_("请填写整改情况"))
     finding.status = Finding.Status.REPORTED
@@ -358,14 +373,35 @@ def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Findi
     return finding
 
 
-@transaction.atomic
-def finding_verify(
-    *, finding: Finding, actor, scope: Scope, passed: bool, note: str = ""
-) -> Finding:
-    """Re-inspection: close the problem (复查销号) or send it back as still open."""
-    _require_finding(scope, finding)
+def _require_not_done(finding: Finding) -> None:
     if finding.status == Finding.Status.CLOSED:
         raise ValidationError(_("该问题已复查销号"))
+    if finding.status == Finding.Status.WITHDRAWN:
+        raise ValidationError(_("该问题已因更正检查记录而撤销"))
+
+
+@transaction.atomic
+def finding_verify(
+    *,
+    finding: Finding,
+    actor,
+    scope: Scope,
+    passed: bool,
+    note: str = "",
+    deadline: dt.date | None = None,
+) -> Finding:
+    """Re-inspection: close the problem (复查销号) or send it back with a new deadline.
+
+    A problem sent back gets its own deadline, which replaces its task's: otherwise it
+    would be overdue the moment it is reopened.
+    """
+    _require_finding(scope, finding)
+    _require_not_done(finding)
+    if not passed:
+        if deadline is None:
+            raise ValidationError(_("退回整改时请填写新的整改期限"))
+        if deadline < timezone.localdate():
+            raise ValidationError(_("新的整改期限不能早于今天"))
     finding.verified_by = actor
     finding.verified_at = timezone.now()
     finding.verify_note = note.strip()
@@ -374,9 +410,17 @@ def finding_verify(
     else:
         finding.status = Finding.Status.OPEN
         finding.reopened_count += 1
+        finding.deadline = deadline
+    finding._history_user = actor
     finding.save()
-    task = finding.task
-    if not task.findings.exclude(status=Finding.Status.CLOSED).exists():
-        task.closed_at = finding.verified_at
-        task.save(update_fields=["closed_at"])
+    task_sync_closed(finding.task, when=finding.verified_at)
     return finding
+
+
+def task_sync_closed(task: RectificationTask, *, when=None) -> None:
+    """A task is closed once none of its problems needs work; reopened when one does again."""
+    done = not task.findings.exclude(status__in=Finding.DONE).exists()
+    closed_at = (task.closed_at or when or timezone.now()) if done else None
+    if closed_at != task.closed_at:
+        task.closed_at = closed_at
+        task.save(update_fields=["closed_at"])

@@ -22,7 +22,7 @@ from accounts.roles import Section
 from accounts.scope import get_in_scope_or_404
 from institutions.selectors import institution_list
 
-from . import evidence, selectors, services
+from . import amendments, evidence, selectors, services
 from .models import Answer, Evidence, Inspection
 
 
@@ -50,6 +50,8 @@ class InspectionAccessMixin(ScopedViewMixin):
             "inspections.change",
             county_code=inspection.institution.county_id,
             sector=inspection.institution.sector,
+            institution_id=inspection.institution_id,
+            round_id=inspection.round_id,
         )
 
 
@@ -171,6 +173,14 @@ class InspectionView(InspectionAccessMixin, View):
         )
         by_item = {a.item_id: a for a in answers}
         items = [a.item for a in sorted(answers, key=lambda a: (a.item.order, a.item.pk))]
+        can_amend = inspection.status == Inspection.Status.SUBMITTED and self.can_change(inspection)
+        # The items this user may correct: the yes/no ones of their own sections.
+        own = self.scope.sections("inspections.change") if can_amend else []
+        amendable = [
+            by_item[item.pk]
+            for item in items
+            if item.section in own and item.answer_type == item.AnswerType.COMPLIANCE
+        ]
         return render(
             request,
             "inspections/inspection_detail.html",
@@ -180,27 +190,40 @@ class InspectionView(InspectionAccessMixin, View):
                 "sections": _sections(items, by_item),
                 "amendments": _amendments(inspection),
                 "inspectors": inspection.inspectors.all(),
-                "can_amend": inspection.status == Inspection.Status.SUBMITTED
-                and self.can_change(inspection),
-                "notice_url": f"/inspections/{inspection.pk}/notice/",
+                "can_amend": can_amend,
+                "amendable": amendable,
+                "answer_values": Answer.Value.choices,
+                "results": Inspection.Result.choices,
+                "min_deadline": timezone.localdate().isoformat(),
             },
         )
 
 
+def _change_row(change: dict) -> dict:
+    """One change labelled for people ("1.01 检查结果：合规 → 不合规", not "1.01.value")."""
+    field, old, new = change.get("field", ""), change.get("old", ""), change.get("new", "")
+    if field == "summary":
+        return {"label": _("检查意见"), "old": old, "new": new}
+    if field == "result":
+        results = dict(Inspection.Result.choices)
+        return {"label": _("检查结论"), "old": results.get(old, old), "new": results.get(new, new)}
+    if field == "rectify_deadline":
+        return {"label": _("整改期限"), "old": old, "new": new}
+    code, _dot, part = field.rpartition(".")
+    if part == "value":
+        values = dict(Answer.Value.choices)
+        return {
+            "label": f"{code} {_('检查结果')}",
+            "old": values.get(old, old),
+            "new": values.get(new, new),
+        }
+    return {"label": f"{code} {_('问题描述')}", "old": old, "new": new}
+
+
 def _amendments(inspection: Inspection) -> list:
-    """Each amendment with its changes labelled for people ("1.01 问题描述", not "1.01.note")."""
     rows = list(inspection.amendments.select_related("made_by"))
     for amendment in rows:
-        amendment.rows = [
-            {
-                "label": _("检查意见")
-                if change.get("field") == "summary"
-                else f"{change.get('field', '').removesuffix('.note')} {_('问题描述')}",
-                "old": change.get("old", ""),
-                "new": change.get("new", ""),
-            }
-            for change in amendment.changes
-        ]
+        amendment.rows = [_change_row(change) for change in amendment.changes]
     return rows
 
 
@@ -315,7 +338,10 @@ class PhotoView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         photos = self.scope.institutions(
-            Evidence.objects.all(), self.permission, path="answer__inspection__institution"
+            Evidence.objects.all(),
+            self.permission,
+            path="answer__inspection__institution",
+            round_path="answer__inspection__round",
         ).filter(answer__item__section__in=self.scope.sections(self.permission))
         photo = get_in_scope_or_404(photos, pk=pk)
         # Stored copies are small re-encoded JPEGs: read whole, so no file handle outlives
@@ -380,18 +406,36 @@ class SubmitView(InspectionAccessMixin, View):
 
 
 class AmendView(InspectionAccessMixin, View):
+    """A correction: the summary, or one item's answer and note, always with a reason."""
+
     permission = "inspections.change"
 
     def post(self, request, pk):
         inspection = self.get_inspection()
+        post = request.POST
+        code = post.get("item", "").strip()
+        # Only what was sent is amended: a missing or blank field means "unchanged".
+        values = {code: post["value"]} if code and post.get("value") else {}
+        notes = {code: post["note"].strip()} if code and post.get("note", "").strip() else {}
+        raw_deadline = post.get("rectify_deadline", "").strip()
         try:
-            services.inspection_amend(
+            deadline = parse_date(raw_deadline) if raw_deadline else None
+        except ValueError:
+            deadline = None
+        if raw_deadline and deadline is None:
+            messages.error(request, _("整改期限格式不正确"))
+            return redirect("inspections:detail", pk=inspection.pk)
+        try:
+            amendments.inspection_amend(
                 inspection=inspection,
                 actor=request.user,
                 scope=self.scope,
-                reason=request.POST.get("reason", ""),
-                # Only a field that was sent is amended: a missing one is not a blank one.
-                summary=request.POST["summary"].strip() if "summary" in request.POST else None,
+                reason=post.get("reason", ""),
+                summary=post["summary"].strip() if "summary" in post else None,
+                notes=notes,
+                values=values,
+                result=post.get("result") or None,
+                rectify_deadline=deadline,
             )
         except ValidationError as exc:
             for message in _messages(exc):

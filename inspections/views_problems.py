@@ -45,8 +45,9 @@ class FindingFilterSet(filters.FilterSet):
         method="filter_status",
     )
     department = filters.ChoiceFilter(field_name="task__department", choices=Department.choices)
-    deadline_from = filters.DateFilter(field_name="task__deadline", lookup_expr="gte")
-    deadline_to = filters.DateFilter(field_name="task__deadline", lookup_expr="lte")
+    # The effective deadline: a problem sent back is due on its own new date.
+    deadline_from = filters.DateFilter(method="filter_deadline_from")
+    deadline_to = filters.DateFilter(method="filter_deadline_to")
 
     class Meta:
         model = Finding
@@ -54,6 +55,12 @@ class FindingFilterSet(filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         return within_region(queryset, value, path="task__institution__county__code")
+
+    def filter_deadline_from(self, queryset, name, value):
+        return queryset.filter(selectors.deadline_q("gte", value))
+
+    def filter_deadline_to(self, queryset, name, value):
+        return queryset.filter(selectors.deadline_q("lte", value))
 
     def filter_status(self, queryset, name, value):
         if value == OVERDUE:
@@ -71,7 +78,10 @@ def filtered_findings(*, scope: Scope, params) -> QuerySet:
         )
     )
     qs = FindingFilterSet(data=params, queryset=qs).qs
-    return qs.order_by("task__deadline", "task__institution__name", "id")
+    if params.get("status") != Finding.Status.WITHDRAWN:
+        # Withdrawn by an amendment: never a problem, listed only when asked for.
+        qs = qs.exclude(status=Finding.Status.WITHDRAWN)
+    return qs.order_by(selectors.effective_deadline(), "task__institution__name", "id")
 
 
 class ProblemListView(ScopedViewMixin, TemplateView):
@@ -131,12 +141,30 @@ class VerifyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
+    deadline = forms.DateField(
+        label=gettext_lazy("新的整改期限"),
+        required=False,
+        help_text=gettext_lazy("退回整改时必填，不早于今天。"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
+        error_messages={"invalid": gettext_lazy("整改期限格式不正确")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean(self):
         data = super().clean()
-        # A problem sent back needs the reason, or the institution cannot act on it.
-        if data.get("passed") is False and not (data.get("note") or "").strip():
-            self.add_error("note", _("退回时请写明未整改到位的情况"))
+        # A problem sent back needs the reason, or the institution cannot act on it, and a
+        # new deadline, or it is overdue the moment it is reopened.
+        if data.get("passed") is False:
+            if not (data.get("note") or "").strip():
+                self.add_error("note", _("退回时请写明未整改到位的情况"))
+            deadline = data.get("deadline")
+            if deadline is None and "deadline" not in self.errors:
+                self.add_error("deadline", _("退回整改时请填写新的整改期限"))
+            elif deadline is not None and deadline < timezone.localdate():
+                self.add_error("deadline", _("新的整改期限不能早于今天"))
         return data
 
 
@@ -147,7 +175,10 @@ class FindingView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         finding = get_in_scope_or_404(
             selectors.finding_list(scope=self.scope).select_related(
-                "task__inspection__round__region", "task__inspection__created_by", "verified_by"
+                "task__inspection__round__region",
+                "task__inspection__created_by",
+                "verified_by",
+                "withdrawn_by__made_by",
             ),
             pk=self.kwargs["pk"],
         )
@@ -158,19 +189,60 @@ class FindingView(ScopedViewMixin, TemplateView):
                 sector=finding.task.institution.sector,
             )
             and finding.section in self.scope.sections("rectification.change")
-            and finding.status != Finding.Status.CLOSED
+            and finding.status not in Finding.DONE
         )
-        finding.is_overdue = (
-            finding.task.deadline < timezone.localdate() and finding.status != Finding.Status.CLOSED
-        )
+        finding.is_overdue = finding.overdue_on(timezone.localdate())
         kwargs.setdefault("report_form", ReportForm())
         kwargs.setdefault("verify_form", VerifyForm())
         return super().get_context_data(
             finding=finding,
             can_change=can_change,
-            history=list(finding.history.select_related("history_user").order_by("history_date")),
+            history=finding_history(finding),
             **kwargs,
         )
+
+
+def finding_history(finding: Finding) -> list[dict]:
+    """What happened to a problem, one line per history row, saying what changed in it."""
+    rows = list(
+        finding.history.select_related("history_user", "withdrawn_by").order_by(
+            "history_date", "history_id"
+        )
+    )
+    lines, previous = [], None
+    for row in rows:
+        parts = []
+        if previous is None:
+            parts.append(_("检查发现问题") if row.history_type == "+" else row.get_status_display())
+        elif row.verified_at != previous.verified_at:
+            text = (
+                _("复查合格，销号")
+                if row.status == Finding.Status.CLOSED
+                else _("复查未通过，退回整改")
+            )
+            parts.append(text + (f"：{row.verify_note}" if row.verify_note else ""))
+        elif row.reported_at != previous.reported_at:
+            parts.append(f"{_('已报整改')}：{row.report_note}")
+        elif row.status != previous.status:
+            text = row.get_status_display()
+            if row.status == Finding.Status.WITHDRAWN and row.withdrawn_by:
+                text += "：" + _("检查记录更正，更正原因：%(reason)s") % {
+                    "reason": row.withdrawn_by.reason
+                }
+            elif previous.status == Finding.Status.WITHDRAWN:
+                text = _("检查记录更正，问题恢复为待整改")
+            parts.append(text)
+        if previous is not None:
+            if row.deadline != previous.deadline and row.deadline:
+                parts.append(_("整改期限改为 %(date)s") % {"date": row.deadline.isoformat()})
+            if row.description != previous.description:
+                parts.append(_("问题描述改为：%(text)s") % {"text": row.description})
+        if parts:
+            lines.append(
+                {"when": row.history_date, "who": row.history_user, "text": "；".join(parts)}
+            )
+        previous = row
+    return lines
 
 
 class _FindingActionView(ScopedViewMixin, View):
@@ -223,11 +295,16 @@ class FindingVerifyView(_FindingActionView):
             scope=self.scope,
             passed=data["passed"],
             note=data["note"],
+            deadline=None if data["passed"] else data["deadline"],
         )
         if data["passed"]:
             messages.success(self.request, _("复查合格，问题已销号"))
         else:
-            messages.warning(self.request, _("复查未通过，问题已退回整改"))
+            messages.warning(
+                self.request,
+                _("复查未通过，问题已退回整改，新的整改期限为 %(date)s")
+                % {"date": data["deadline"].isoformat()},
+            )
 
 
 class NoticeView(ScopedViewMixin, TemplateView):
@@ -243,9 +320,13 @@ class NoticeView(ScopedViewMixin, TemplateView):
             .select_related("round__region", "institution", "site"),
             pk=self.kwargs["pk"],
         )
+        # Every problem of the inspection, whichever department's: the notice is one
+        # document handed to the institution to sign, not a view of the reader's sections.
+        # Anyone who may open the inspection may print it. Withdrawn ones were never problems.
         findings = (
-            selectors.finding_list(scope=self.scope)
-            .filter(task__inspection=inspection)
+            Finding.objects.filter(task__inspection=inspection)
+            .exclude(status=Finding.Status.WITHDRAWN)
+            .select_related("task", "item")
             .order_by("item__order", "item__code", "id")
         )
         short = inspection.round.region.name

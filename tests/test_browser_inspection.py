@@ -163,3 +163,73 @@ def test_a_second_officers_stale_save_is_refused_and_kept_until_they_choose(
     assert Answer.objects.get(inspection=inspection, item__code="1.01").value == "non_compliant"
     assert Answer.objects.get(inspection=inspection, item__code="1.02").value == "na"
     expect(page.get_by_test_id("item-1.02").locator("input[value=na]")).to_be_checked()
+
+
+def kept_photos(page) -> int:
+    """How many photos the browser keeps in IndexedDB, waiting for the server."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open("anquan-inspection-photos", 1);
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+                const count = open.result.transaction("photos").objectStore("photos").count();
+                count.onsuccess = () => { open.result.close(); resolve(count.result); };
+            };
+        })"""
+    )
+
+
+def test_a_photo_taken_offline_survives_a_closed_page_and_goes_up_when_the_form_reopens(
+    page, live_server, cast, places, tmp_path
+):
+    from accounts.scope import scope_for
+    from inspections import services
+
+    campaign_seed_2023(province_code="140000")
+    inspection = services.inspection_start(
+        institution=places.xiaodian, actor=cast.xiaodian, scope=scope_for(cast.xiaodian)
+    )
+    url = f"{live_server.url}/inspections/{inspection.pk}/"
+    page.goto(f"{live_server.url}/accounts/login/?next=/inspections/{inspection.pk}/")
+    page.get_by_label("用户名").fill("xiaodian")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("inspection-title")).to_have_text(places.xiaodian.name)
+    expect(page.get_by_test_id("photo-pending")).to_be_hidden()
+
+    # In a basement without signal: a problem, its note and a photo.
+    context = page.context
+    context.set_offline(True)
+    item = page.get_by_test_id("item-1.01")
+    item.get_by_text("不合规", exact=True).click()
+    item.get_by_label("问题描述").fill("地下室无应急照明")
+    item.locator('input[type="file"]').set_input_files(
+        phone_photo(tmp_path / "dark.jpg", (30, 30, 30))
+    )
+    expect(page.get_by_test_id("photo-pending")).to_have_text("1 张照片等待上传")
+    expect(item.locator('[data-role="photo-status"]')).to_have_text(
+        "照片已存在本机，联网后自动上传"
+    )
+    assert kept_photos(page) == 1 and not Evidence.objects.exists()
+    # The officer closes the page (or the phone closes the browser) while still offline.
+    page.close()
+
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(url)
+    expect(again.get_by_test_id("thumbs-1.01").locator("img")).to_have_count(1)
+    # "" until the kept photos have been counted after sending them.
+    expect(again.locator("#inspection-form")).to_have_attribute("data-photos-pending", "0")
+    expect(again.get_by_test_id("photo-pending")).to_be_hidden()
+    expect(again.locator("#inspection-form")).to_have_attribute("data-pending", "0")
+    assert kept_photos(again) == 0  # forgotten only once the server had it
+    answer = Answer.objects.get(inspection=inspection, item__code="1.01")
+    assert (answer.value, answer.note) == ("non_compliant", "地下室无应急照明")
+    photo = Evidence.objects.get()
+    assert photo.answer == answer and (photo.width, photo.height) == (1600, 1200)
+    # Sent once and forgotten: reopening the form sends nothing again.
+    again.reload()
+    expect(again.get_by_test_id("thumbs-1.01").locator("img")).to_have_count(1)
+    expect(again.locator("#inspection-form")).to_have_attribute("data-photos-pending", "0")
+    assert again.evaluate("document.documentElement.scrollWidth") <= 360
+    assert Evidence.objects.count() == 1

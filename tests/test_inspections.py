@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.scope import scope_for
 from campaign.services import campaign_seed_2023
-from inspections import selectors, services
+from inspections import amendments, selectors, services
 from inspections.models import Evidence, Finding, Inspection, RectificationTask, Round
 
 from .factories import InstitutionFactory, UserFactory
@@ -184,10 +184,10 @@ def test_an_amendment_keeps_who_when_why_and_the_old_text(officer, places, campa
     answer_all(officer, inspection)
     inspection = submit(officer, inspection, result="compliant")
     with pytest.raises(ValidationError, match="更正原因"):
-        services.inspection_amend(
+        amendments.inspection_amend(
             inspection=inspection, actor=officer, scope=scope_for(officer), reason=" ", summary="x"
         )
-    amendment = services.inspection_amend(
+    amendment = amendments.inspection_amend(
         inspection=inspection,
         actor=officer,
         scope=scope_for(officer),
@@ -225,8 +225,9 @@ def test_a_failed_reinspection_reopens_the_problem(officer, places, campaign):
     scope = scope_for(officer)
     services.finding_report(finding=finding, actor=officer, scope=scope, note="已整改")
     services.finding_verify(
-        finding=finding, actor=officer, scope=scope, passed=False, note="仍未整改到位"
-    )
+        finding=finding, actor=officer, scope=scope, passed=False, note="仍未整改到位",
+        deadline=timezone.localdate() + dt.timedelta(days=14),
+    )  # fmt: skip
     finding.refresh_from_db()
     assert (finding.status, finding.reopened_count) == ("open", 1)
     services.finding_verify(finding=finding, actor=officer, scope=scope, passed=True)

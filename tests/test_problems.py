@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +17,7 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
 from campaign.services import campaign_seed_2023
-from inspections import services
+from inspections import selectors, services
 from inspections.models import Finding, Inspection
 
 from .factories import InstitutionFactory, UserFactory
@@ -149,7 +150,7 @@ def test_the_export_has_chinese_headers_no_formulas_and_is_audited(client, cast,
     assert rows[1] == [
         "机构名称", "统一社会信用代码", "所在县区", "检查日期", "检查项编号", "检查内容", "板块",
         "严重程度", "问题描述", "整改要求", "责任部门", "整改期限", "状态", "是否逾期", "复查时间",
-        "复查意见",
+        "复查意见", "撤销原因",
     ]  # fmt: skip
     assert len(rows) == 3  # title, header, the one major hazard in 小店区
     line = dict(zip(rows[1], rows[2], strict=True))
@@ -203,13 +204,18 @@ def test_a_failed_reinspection_sends_the_problem_back(client, cast, places, both
     problem = finding(places.xiaodian, "1.01")
     client.force_login(cast.xiaodian)
     client.post(reverse("inspections:finding_report", args=[problem.pk]), {"note": "已整改"})
+    new_deadline = timezone.localdate() + dt.timedelta(days=20)
     response = client.post(
         reverse("inspections:finding_verify", args=[problem.pk]),
-        {"passed": "no", "note": "灭火器仍过期"},
+        {"passed": "no", "note": "灭火器仍过期", "deadline": new_deadline.isoformat()},
     )
     assert response.status_code == 302
     problem.refresh_from_db()
     assert (problem.status, problem.reopened_count) == ("open", 1)
+    assert problem.deadline == new_deadline and problem.effective_deadline == new_deadline
+    page = client.get(reverse("inspections:finding", args=[problem.pk])).content.decode()
+    assert f"整改期限改为 {new_deadline:%Y-%m-%d}" in page and "灭火器仍过期" in page
+    assert 'data-testid="original-deadline"' in page
 
 
 @pytest.mark.parametrize(
@@ -218,6 +224,17 @@ def test_a_failed_reinspection_sends_the_problem_back(client, cast, places, both
         ("finding_report", {"note": "   "}, "请填写整改情况"),
         ("finding_verify", {"note": "看过了"}, "请选择复查结论"),
         ("finding_verify", {"passed": "no", "note": ""}, "退回时请写明未整改到位的情况"),
+        ("finding_verify", {"passed": "no", "note": "仍未整改"}, "退回整改时请填写新的整改期限"),
+        (
+            "finding_verify",
+            {"passed": "no", "note": "仍未整改", "deadline": "2020-01-01"},
+            "新的整改期限不能早于今天",
+        ),
+        (
+            "finding_verify",
+            {"passed": "no", "note": "仍未整改", "deadline": "下周"},
+            "整改期限格式不正确",
+        ),
     ],
 )
 def test_bad_input_is_refused_in_chinese_and_nothing_is_written(
@@ -230,6 +247,7 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_written(
     assert message in response.content.decode()
     problem.refresh_from_db()
     assert (problem.status, problem.report_note, problem.verified_at) == ("open", "", None)
+    assert (problem.deadline, problem.reopened_count) == (None, 0)
 
 
 def test_a_closed_problem_cannot_be_reported_again(client, cast, places, both):
@@ -324,6 +342,16 @@ def test_the_notice_lists_each_problem_its_requirement_and_deadline(client, cast
     assert "依法依规" in body and "js/print.js" in body and "data-print" in body
 
 
+def test_the_notice_lists_every_problem_even_to_a_reader_of_one_section(client, cast, places, both):
+    fire = UserFactory(grant=("department_user", "140105", "fire"))
+    client.force_login(fire)
+    assert listed(client) == [(places.xiaodian.name, "2.22")]  # the list stays sectioned
+    body = client.get(reverse("inspections:notice", args=[both[0].pk])).content.decode()
+    for code in ("1.01", "2.22"):
+        assert finding(places.xiaodian, code).item.text in body
+    assert body.count('<td class="num">') == 2
+
+
 def test_the_notice_of_a_draft_or_another_county_is_404(client, cast, places, both):
     draft = start(cast.xiaodian, places.xiaodian)
     client.force_login(cast.xiaodian)
@@ -374,6 +402,7 @@ def test_the_rectification_api_derives_status_and_stays_in_scope(client, cast, p
             "status": "open",
             "severity": "major",
             "requirement": finding(places.xiaodian, "2.22").requirement,
+            "deadline": both[0].rectify_deadline.isoformat(),
         }
     ]
     assert client.get(reverse("api:rectification-list"), {"county": "140213"}).json()["count"] == 0
@@ -455,3 +484,73 @@ def test_on_a_phone_an_officer_closes_a_problem_and_opens_the_notice(
     page.evaluate("window.print = () => { window.printed = true; }")
     page.get_by_test_id("print").click()
     assert page.evaluate("window.printed") is True
+
+
+# -- a problem sent back gets a new deadline ----------------------------------------------
+
+
+def test_a_problem_sent_back_is_due_on_its_new_deadline_everywhere(client, cast, places, both):
+    """The task was due in 7 days; 1.01 is sent back with 20 days, 2.22 is left alone."""
+    scope = scope_for(cast.xiaodian)
+    today = timezone.localdate()
+    reopened = finding(places.xiaodian, "1.01")
+    services.finding_report(finding=reopened, actor=cast.xiaodian, scope=scope, note="已整改")
+    services.finding_verify(
+        finding=reopened, actor=cast.xiaodian, scope=scope, passed=False, note="仍不达标",
+        deadline=today + dt.timedelta(days=20),
+    )  # fmt: skip
+    later = today + dt.timedelta(days=20)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        client.force_login(cast.xiaodian)
+        assert listed(client, status="overdue") == [(places.xiaodian.name, "2.22")]
+        assert listed(client, deadline_from=later.isoformat()) == [(places.xiaodian.name, "1.01")]
+        week = (today + dt.timedelta(days=7)).isoformat()
+        assert listed(client, deadline_to=week) == [(places.xiaodian.name, "2.22")]
+        page = client.get(reverse("inspections:finding", args=[reopened.pk])).content.decode()
+        assert 'data-testid="overdue"' not in page and f"{later:%Y-%m-%d}" in page
+        # The ledger: its deadline and "not overdue"; the other one overdue.
+        sheet = load_workbook(
+            io.BytesIO(client.get(reverse("inspections:problems_export")).content)
+        ).active
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        lines = {r[4]: dict(zip(rows[1], r, strict=True)) for r in rows[2:]}
+        assert lines["1.01"]["整改期限"].date() == later and lines["1.01"]["是否逾期"] == "否"
+        assert lines["2.22"]["是否逾期"] == "是"
+        # The API: each problem's own deadline; the education task is due later, not overdue.
+        tasks = {
+            r["department"]: r
+            for r in client.get(reverse("api:rectification-list")).json()["results"]
+        }
+        assert tasks["education"]["status"] == "open"
+        assert tasks["education"]["deadline"] == later.isoformat()
+        assert tasks["education"]["findings"][0]["deadline"] == later.isoformat()
+        assert tasks["fire"]["status"] == "overdue"
+        # The county's progress counts one overdue problem, not two.
+        progress = selectors.county_progress(scope=scope, region_prefix="140105")
+        assert progress["overdue"] == 1
+        notice = client.get(reverse("inspections:notice", args=[both[0].pk])).content.decode()
+        assert f"{later:%Y-%m-%d}" in notice
+    with time_machine.travel(timezone.now() + dt.timedelta(days=21)):
+        client.force_login(cast.xiaodian)
+        assert sorted(c for _n, c in listed(client, status="overdue")) == ["1.01", "2.22"]
+
+
+def test_a_problem_cannot_be_sent_back_without_a_future_deadline(cast, places, both):
+    scope = scope_for(cast.xiaodian)
+    problem = finding(places.xiaodian, "1.01")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    for deadline, message in ((None, "请填写新的整改期限"), (yesterday, "不能早于今天")):
+        with pytest.raises(ValidationError, match=message):
+            services.finding_verify(
+                finding=problem, actor=cast.xiaodian, scope=scope, passed=False, note="未整改",
+                deadline=deadline,
+            )  # fmt: skip
+        problem.refresh_from_db()
+        assert (problem.status, problem.deadline, problem.reopened_count) == ("open", None, 0)
+    # Today itself is allowed.
+    services.finding_verify(
+        finding=problem, actor=cast.xiaodian, scope=scope, passed=False, note="未整改",
+        deadline=timezone.localdate(),
+    )  # fmt: skip
+    problem.refresh_from_db()
+    assert problem.deadline == timezone.localdate() and problem.history.count() == 2

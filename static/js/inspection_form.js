@@ -241,8 +241,96 @@
   }
 
   // -- photos --------------------------------------------------------------------------
+  //
+  // Every photo is kept in IndexedDB (resized, with the upload URL of its item) before it
+  // is sent, and removed only once the server has answered for it. A photo taken offline
+  // therefore survives a closed page: it goes up when the network returns or when the
+  // form is opened again online. Without IndexedDB (some private modes) the queue lives
+  // in memory only, as before.
 
-  var photoQueue = [];
+  var inspectionId = root.dataset.inspection;
+  var DB_NAME = "anquan-inspection-photos";
+  var STORE = "photos";
+  var memoryQueue = [];          // used only when IndexedDB cannot be opened
+  var sending = {};              // entry ids on their way, so none goes up twice at once
+  var draining = null;
+  var pendingBox = document.getElementById("photo-pending");
+  var pendingCount = 0;
+  var dbPromise = null;
+
+  function openDb() {
+    if (dbPromise) { return dbPromise; }
+    dbPromise = new Promise(function (resolve) {
+      if (!window.indexedDB) { resolve(null); return; }
+      var request;
+      try { request = window.indexedDB.open(DB_NAME, 1); } catch (e) { resolve(null); return; }
+      request.onupgradeneeded = function () {
+        var store = request.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+        store.createIndex("inspection", "inspection", { unique: false });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { resolve(null); };
+      request.onblocked = function () { resolve(null); };
+    });
+    return dbPromise;
+  }
+
+  // Run one request in its own transaction; resolves with its result once committed.
+  function dbRun(mode, work) {
+    return openDb().then(function (db) {
+      if (!db) { return null; }
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var request = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(request ? request.result : null); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function storedEntries() {
+    return dbRun("readonly", function (store) {
+      return store.index("inspection").getAll(inspectionId);
+    }).then(function (rows) {
+      return (rows || []).concat(memoryQueue);
+    }, function () {
+      return memoryQueue.slice();
+    });
+  }
+
+  // Keep an entry; resolves with it (and its id) whether or not IndexedDB took it.
+  var memoryIds = 0;
+  function keepInMemory(entry) {
+    memoryIds += 1;
+    entry.id = "memory-" + memoryIds;
+    memoryQueue.push(entry);
+    return entry;
+  }
+  function keep(entry) {
+    return dbRun("readwrite", function (store) { return store.add(entry); }).then(function (id) {
+      if (id === null) { return keepInMemory(entry); }
+      entry.id = id;
+      return entry;
+    }, function () { return keepInMemory(entry); });
+  }
+
+  function forget(entry) {
+    var index = memoryQueue.indexOf(entry);
+    if (index !== -1) { memoryQueue.splice(index, 1); return Promise.resolve(); }
+    return dbRun("readwrite", function (store) { return store["delete"](entry.id); })
+      .then(null, function () { /* stays kept; the server stores one copy per photo */ });
+  }
+
+  function showPending() {
+    return storedEntries().then(function (rows) {
+      pendingCount = rows.length;
+      pendingBox.querySelector('[data-role="count"]').textContent = String(pendingCount);
+      pendingBox.hidden = pendingCount === 0;
+      root.dataset.photosPending = String(pendingCount);
+      return pendingCount;
+    });
+  }
 
   function decode(file) {
     if (window.createImageBitmap) {
@@ -274,6 +362,7 @@
   }
 
   function photoStatus(el, text, isError) {
+    if (!el) { return; }
     var status = el.querySelector('[data-role="photo-status"]');
     status.textContent = text;
     status.hidden = !text;
@@ -282,6 +371,7 @@
   }
 
   function addThumb(el, url) {
+    if (!el) { return; }
     var link = document.createElement("a");
     link.href = url;
     link.target = "_blank";
@@ -294,59 +384,86 @@
     el.querySelector('[data-role="thumbs"]').appendChild(link);
   }
 
-  function send(job) {
+  // Send one kept photo. Resolves "done" once the server has answered for it (stored, or
+  // refused for good with the reason shown on the item), "kept" when it has to wait.
+  function send(entry) {
+    var el = itemByCode(entry.code);
     var form = new FormData();
-    form.append("photo", job.blob, job.name);
-    form.append("taken_at", job.takenAt);
-    photoStatus(job.el, msg.msgUploading, false);
-    return window.fetch(job.el.dataset.photoUrl, {
+    form.append("photo", entry.blob, entry.name);
+    form.append("taken_at", entry.takenAt);
+    photoStatus(el, msg.msgUploading, false);
+    return window.fetch(entry.url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
       body: form
     }).then(function (response) {
+      var type = response.headers.get("content-type") || "";
+      if (response.redirected || type.indexOf("application/json") === -1 || response.status >= 500) {
+        // Logged out, or the server is in trouble: nothing was decided, keep it.
+        photoStatus(el, msg.msgPhotoOffline, true);
+        return "kept";
+      }
       return response.json().then(function (data) {
         if (response.ok) {
-          addThumb(job.el, data.url);
-          photoStatus(job.el, "", false);
+          addThumb(el, data.url);
+          photoStatus(el, "", false);
         } else {
-          photoStatus(job.el, msg.msgPhotoFailed + "：" + (data.error || response.status), true);
+          photoStatus(el, msg.msgPhotoFailed + "：" + (data.error || response.status), true);
         }
-      }, function () {
-        photoStatus(job.el, msg.msgPhotoFailed + "：" + response.status, true);
+        return forget(entry).then(function () { return "done"; });
       });
     }, function () {
-      photoQueue.push(job);
-      photoStatus(job.el, msg.msgPhotoOffline, true);
+      photoStatus(el, msg.msgPhotoOffline, true);
+      return "kept";
     });
   }
 
-  // Photos being resized or sent: submit waits for them, so none is lost by navigating away.
+  // Send every kept photo of this inspection, one at a time; resolves with how many wait.
+  function drainPhotos() {
+    if (draining) { return draining; }
+    draining = storedEntries().then(function (rows) {
+      return rows.reduce(function (chain, entry) {
+        return chain.then(function (stop) {
+          if (stop || sending[entry.id]) { return stop; }
+          sending[entry.id] = true;
+          return send(entry).then(function (outcome) {
+            delete sending[entry.id];
+            return outcome === "kept";  // offline: the rest would fail the same way
+          });
+        });
+      }, Promise.resolve(false));
+    }).then(showPending, showPending).then(function (count) {
+      draining = null;
+      return count;
+    });
+    return draining;
+  }
+
+  // Photos being resized or kept: submit waits for them, so none is lost by navigating away.
   var uploadsInFlight = 0;
 
   function uploadPhotos(el, files) {
     uploadsInFlight += files.length;
     var settle = function () { uploadsInFlight -= files.length; };
-    // Save the answer first, so the photo joins the answer as the officer sees it.
-    return flush().then(function () {
-      return Array.prototype.reduce.call(files, function (chain, file) {
-        return chain.then(function () { return resize(file); }).then(function (blob) {
-          return send({
-            el: el,
-            blob: blob,
-            name: (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg",
-            takenAt: new Date(file.lastModified || Date.now()).toISOString()
-          });
+    var code = el.dataset.code;
+    // Kept first, then sent: closing the page at any moment loses nothing.
+    return Array.prototype.reduce.call(files, function (chain, file) {
+      return chain.then(function () { return resize(file); }).then(function (blob) {
+        return keep({
+          inspection: inspectionId,
+          code: code,
+          url: el.dataset.photoUrl,
+          blob: blob,
+          name: (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg",
+          takenAt: new Date(file.lastModified || Date.now()).toISOString(),
+          keptAt: new Date().toISOString()
         });
-      }, Promise.resolve());
-    }).then(settle, settle);
-  }
-
-  function retryPhotos() {
-    var jobs = photoQueue.splice(0, photoQueue.length);
-    return jobs.reduce(function (chain, job) {
-      return chain.then(function () { return send(job); });
-    }, Promise.resolve());
+      });
+    }, Promise.resolve()).then(showPending).then(function () {
+      // Save the answer first, so the photo joins the answer as the officer sees it.
+      return flush();
+    }).then(function () { return drainPhotos(); }).then(settle, settle);
   }
 
   // -- wiring --------------------------------------------------------------------------
@@ -420,7 +537,9 @@
     if (button.disabled) { return; }  // a second tap while the first is on its way
     button.disabled = true;
     flush().then(function (ok) {
-      if (!ok || hasPending() || uploadsInFlight > 0 || photoQueue.length > 0) {
+      return drainPhotos().then(function (waiting) { return ok && waiting === 0; });
+    }).then(function (ok) {
+      if (!ok || hasPending() || uploadsInFlight > 0) {
         notice.textContent = msg.msgNotSent;
         notice.hidden = false;
         button.disabled = false;
@@ -431,12 +550,12 @@
     });
   });
 
-  window.addEventListener("online", function () { flush(); retryPhotos(); });
+  window.addEventListener("online", function () { flush().then(drainPhotos); });
   window.addEventListener("offline", function () { if (hasPending()) { setOffline(true); } });
   // A network that is up but cannot reach the server raises no `online` event.
   window.setInterval(function () {
     if (!inFlight && !blocked && hasPending() && !banner.hidden) { flush(); }
-    if (photoQueue.length && navigator.onLine) { retryPhotos(); }
+    if (pendingCount && navigator.onLine && !draining) { drainPhotos(); }
   }, 15000);
 
   function applyStored(stored) {
@@ -456,11 +575,12 @@
 
   // On load: what this browser kept from last time goes back into the form first.
   var stored = readStored();
+  var firstSave = Promise.resolve(true);
   if (stored && ((stored.answers && Object.keys(stored.answers).length) || stored.flags)) {
     if (stored.version === serverVersion) {
       applyStored(stored);
       setStatus(msg.msgUnsaved);
-      flush();
+      firstSave = flush();
     } else {
       // The record moved on since: the officer decides, nothing is overwritten silently.
       // The old copy moves aside, so edits made meanwhile cannot overwrite it.
@@ -472,6 +592,10 @@
       localBox.hidden = false;
     }
   }
+
+  // Photos kept from an earlier visit (say, a page closed while offline) go up now, after
+  // the answers they belong to.
+  firstSave.then(function () { return drainPhotos(); });
 
   if (navigator.geolocation) {
     navigator.geolocation.getCurrentPosition(function (pos) {
