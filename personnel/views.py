@@ -1,0 +1,318 @@
+"""Staff registry pages: list, detail, create/edit, one-record reveal, ledger, import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from accounts.mixins import ScopedViewMixin
+from accounts.scope import get_in_scope_or_404
+from institutions.selectors import institution_list, region_list
+from institutions.tabular.download import XLSX, download, ledger_download, title_region_name
+from institutions.tabular.upload import MAX_UPLOAD_BYTES
+from institutions.views_import import ImportErrorsExport
+
+from . import crypto, imports, selectors, services
+from .exporters import VettingLedger, result_template_xlsx, staff_template_xlsx
+from .forms import RevealForm, StaffForm
+from .models import Post, StaffMember
+
+LIST_FILTERS = ("q", "region", "institution", "post", "employment", "checked")
+
+
+def _no_store(response):
+    # Pages with a whole ID number must not stay in a shared browser's cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class StaffListView(ScopedViewMixin, TemplateView):
+    permission = "staff.view"
+    template_name = "personnel/staff_list.html"
+
+    def post(self, request, *args, **kwargs):
+        """Find one person by their whole ID number: a POST, so the number stays out of
+        URLs, browser history and access logs; the page shows it masked."""
+        number = request.POST.get("id_number", "")
+        qs = selectors.staff_by_id_number(selectors.staff_list(scope=self.scope), number)
+        context = self.get_context_data(qs=qs, searched_id=crypto.mask_id(number))
+        return self.render_to_response(context)
+
+    def get_context_data(self, qs=None, **kwargs):
+        if qs is None:
+            qs = selectors.staff_list(scope=self.scope, filters=self.request.GET)
+        page = Paginator(qs.order_by("institution__name", "name", "id"), 50).get_page(
+            self.request.GET.get("page")
+        )
+        current = {name: self.request.GET.get(name, "").strip() for name in LIST_FILTERS}
+        return super().get_context_data(
+            page=page,
+            filters=current,
+            regions=region_list(scope=self.scope).exclude(level="province"),
+            posts=Post.choices,
+            export_query=self.request.GET.urlencode(),
+            can_change=self.scope.can("staff.change"),
+            **kwargs,
+        )
+
+
+class StaffDetailView(ScopedViewMixin, TemplateView):
+    permission = "staff.view"
+    template_name = "personnel/staff_detail.html"
+
+    def get_context_data(self, **kwargs):
+        staff = get_in_scope_or_404(selectors.staff_list(scope=self.scope), pk=self.kwargs["pk"])
+        institution = staff.institution
+        sees_results = selectors.can_see_results(self.scope, institution)
+        checks = list(staff.checks.select_related("batch").order_by("-id"))
+        covers = self.scope.covers_institution
+        kwargs.setdefault("reveal_form", RevealForm())
+        return super().get_context_data(
+            staff=staff,
+            checks=checks,
+            sees_results=sees_results,
+            dismissals=list(staff.dismissals.order_by("-id")) if sees_results else [],
+            can_change=covers(
+                "staff.change", county_code=institution.county_id, sector=institution.sector
+            ),
+            can_reveal=covers(
+                "staff.reveal", county_code=institution.county_id, sector=institution.sector
+            ),
+            history=list(
+                staff.history.select_related("history_user").order_by("-history_date")[:30]
+            ),
+            **kwargs,
+        )
+
+
+class StaffRevealView(ScopedViewMixin, View):
+    """POST with a reason: the detail page once more, with the whole number shown."""
+
+    permission = "staff.reveal"
+
+    def post(self, request, pk):
+        staff = get_in_scope_or_404(
+            selectors.staff_list(scope=self.scope, permission="staff.reveal"), pk=pk
+        )
+        form = RevealForm(request.POST)
+        view = StaffDetailView(request=request, kwargs={"pk": pk}, scope=self.scope)
+        if not form.is_valid():
+            context = view.get_context_data(reveal_form=form)
+            return render(request, StaffDetailView.template_name, context, status=400)
+        revealed = services.staff_reveal(
+            staff=staff,
+            actor=request.user,
+            scope=self.scope,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        context = view.get_context_data(revealed=revealed)
+        return _no_store(render(request, StaffDetailView.template_name, context))
+
+
+def _refused(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class _StaffFormView(ScopedViewMixin, FormView):
+    permission = "staff.change"
+    template_name = "personnel/staff_form.html"
+    form_class = StaffForm
+    editing = False
+
+    def get_form_kwargs(self):
+        institutions = institution_list(scope=self.scope, permission="staff.change").order_by(
+            "name"
+        )
+        return {**super().get_form_kwargs(), "institutions": institutions, "editing": self.editing}
+
+    def values(self, form) -> dict:
+        data = dict(form.cleaned_data)
+        data["post"] = data.get("post") or ""
+        data["teacher_certificate"] = data.get("teacher_certificate") or ""
+        return data
+
+
+class StaffCreateView(_StaffFormView):
+    def get_initial(self):
+        institution = self.request.GET.get("institution", "")
+        return {"institution": institution} if institution.isdigit() else {}
+
+    def form_valid(self, form):
+        try:
+            staff = services.staff_create(
+                actor=self.request.user, scope=self.scope, **self.values(form)
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已新增人员“%(name)s”") % {"name": staff.name})
+        return redirect("personnel:detail", pk=staff.pk)
+
+
+class StaffUpdateView(_StaffFormView):
+    editing = True
+
+    @cached_property
+    def staff(self) -> StaffMember:
+        return get_in_scope_or_404(
+            selectors.staff_list(scope=self.scope, permission="staff.change"), pk=self.kwargs["pk"]
+        )
+
+    def get_initial(self):
+        s = self.staff
+        return {
+            "institution": s.institution_id, "name": s.name, "post": s.post,
+            "employed_from": s.employed_from, "employed_until": s.employed_until,
+            "teacher_certificate": s.teacher_certificate, "platform_complete": s.platform_complete,
+        }  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(staff=self.staff, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.staff_update(
+                staff=self.staff, actor=self.request.user, scope=self.scope, **self.values(form)
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已保存修改"))
+        return redirect("personnel:detail", pk=self.staff.pk)
+
+
+class LedgerExportView(ScopedViewMixin, View):
+    """The vetting ledger (xlsx or csv), filtered as the list, ID numbers masked."""
+
+    permission = "staff.view"
+
+    def get(self, request):
+        qs = selectors.staff_list(scope=self.scope, filters=request.GET)
+        ledger = VettingLedger(
+            qs, scope=self.scope, region_name=title_region_name(scope=self.scope, request=request)
+        )
+        return ledger_download(
+            request=request, ledger=ledger, key="staff", basename="从业人员审查台账"
+        )
+
+
+# -- imports ---------------------------------------------------------------------------
+
+
+def _can_import(scope, kind: str) -> bool:
+    return scope.can("staff.change") if kind == imports.STAFF else selectors.can_record(scope)
+
+
+class ImportView(ScopedViewMixin, TemplateView):
+    """Upload a staff list (kind "staff") or public security's results ("check_results")."""
+
+    permission = "staff.view"
+    template_name = "personnel/import.html"
+    kind = imports.STAFF
+
+    def get(self, request, *args, **kwargs):
+        if not _can_import(self.scope, self.kind):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            kind=self.kind,
+            recent=imports.run_list(user=self.request.user).filter(kind=self.kind)[:10],
+            max_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not _can_import(self.scope, self.kind):
+            raise PermissionDenied
+        upload = request.FILES.get("file")
+        error = None
+        if upload is None:
+            error = _("请选择要上传的文件")
+        elif upload.size > MAX_UPLOAD_BYTES:
+            error = _("文件过大，上限为 %(limit)d MB") % {"limit": MAX_UPLOAD_BYTES // 1024 // 1024}
+        else:
+            try:
+                run = imports.run_create(
+                    actor=request.user, kind=self.kind, file_name=upload.name, data=upload.read()
+                )
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+        if error:
+            context = self.get_context_data(upload_error=error)
+            return render(request, self.template_name, context, status=400)
+        imports.check_now_or_later(run)
+        return redirect("personnel:import_run", pk=run.pk)
+
+
+class ResultImportView(ImportView):
+    kind = imports.CHECK_RESULTS
+
+
+class ImportRunView(ScopedViewMixin, TemplateView):
+    permission = "staff.view"
+    template_name = "personnel/import_run.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["personnel/_import_run_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        run = get_in_scope_or_404(imports.run_list(user=self.request.user), pk=self.kwargs["pk"])
+        errors = run.report.get("errors", [])
+        return super().get_context_data(
+            run=run, errors=errors[:500], more_errors=len(errors) > 500, **kwargs
+        )
+
+
+class ImportRunConfirmView(ScopedViewMixin, View):
+    permission = "staff.view"
+
+    def post(self, request, pk):
+        from institutions.tabular import runs
+
+        run = get_in_scope_or_404(imports.run_list(user=request.user), pk=pk)
+        if not _can_import(self.scope, run.kind):
+            raise PermissionDenied
+        if not run.file or not runs.import_run_confirm(run=run, actor=request.user):
+            messages.error(request, _("这次导入不能确认：请先修正错误并重新上传，或它已经确认过"))
+        else:
+            imports.write_now_or_later(run)
+        return redirect("personnel:import_run", pk=run.pk)
+
+
+class ImportRunErrorsView(ScopedViewMixin, View):
+    permission = "staff.view"
+
+    def get(self, request, pk):
+        run = get_in_scope_or_404(imports.run_list(user=request.user), pk=pk)
+        return download(ImportErrorsExport(run).to_xlsx(), f"导入错误清单-{run.pk}.xlsx", XLSX)
+
+
+class ImportTemplateView(ScopedViewMixin, View):
+    permission = "staff.change"
+
+    def get(self, request):
+        return download(staff_template_xlsx(), "从业人员导入模板.xlsx", XLSX)
+
+
+class ResultTemplateView(ScopedViewMixin, View):
+    permission = "staff.view"
+
+    def get(self, request):
+        if not selectors.can_record(self.scope):
+            raise PermissionDenied
+        return download(result_template_xlsx(), "犯罪记录查询结果模板.xlsx", XLSX)
