@@ -1,0 +1,234 @@
+"""Reads for the campaign clock: which regions are behind on a phase, and what is missing;
+which rectification tasks are overdue; who answers for a region.
+
+The jobs read through the same scope module as pages do, with the campaign province's
+scope (what province staff of the lead department would see): no query here bypasses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlencode
+
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Left
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.notifications import users_with_role
+from accounts.roles import Department, Role
+from accounts.scope import Grant, Scope
+from campaign.models import Campaign, ChecklistItem, Phase
+from inspections.models import Inspection, RectificationTask, Round
+from inspections.selectors import effective_deadline, finding_list, overdue_q, task_list
+from institutions.models import Institution, Region
+from sampling.selectors import quota_status, sampling_rounds
+
+
+def campaign_scope(campaign: Campaign) -> Scope:
+    """The scope the jobs read through: the campaign's whole province, every section."""
+    return Scope(
+        [Grant(Role.PROVINCE_STAFF, campaign.province_id, "province", Department.EDUCATION)]
+    )
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A region that has not finished a phase's work, and what is missing, in words."""
+
+    region: Region
+    missing: str
+    link: str
+
+
+def _operating(campaign: Campaign, scope: Scope):
+    return scope.institutions(
+        Institution.objects.filter(
+            status=Institution.Status.OPERATING,
+            county__code__startswith=campaign.province.prefix,
+        ),
+        "inspections.view",
+    ).order_by()
+
+
+def screening_behind(campaign: Campaign, scope: Scope) -> dict[str, Behind]:
+    """Counties with operating institutions not yet screened (no submitted inspection in
+    the county round of this campaign). Two grouped queries for the whole province."""
+    operating = _operating(campaign, scope)
+    totals = dict(
+        operating.values("county_id").annotate(n=Count("id")).values_list("county_id", "n")
+    )
+    screened_ids = Inspection.objects.filter(
+        status=Inspection.Status.SUBMITTED,
+        round__level=Round.Level.COUNTY,
+        round__campaign=campaign,
+    ).values("institution_id")
+    screened = dict(
+        operating.filter(pk__in=screened_ids)
+        .values("county_id")
+        .annotate(n=Count("id"))
+        .values_list("county_id", "n")
+    )
+    late = {code: total - screened.get(code, 0) for code, total in totals.items()}
+    regions = Region.objects.filter(code__in=[c for c, n in late.items() if n > 0])
+    found = {}
+    for region in regions.order_by("code"):
+        missing = _("%(region)s：%(total)d 家机构中 %(missing)d 家尚未排查") % {
+            "region": region.name,
+            "total": totals[region.code],
+            "missing": late[region.code],
+        }
+        link = reverse("institutions:list") + "?" + urlencode({"region": region.code})
+        found[region.code] = Behind(region, missing, link)
+    return found
+
+
+def sample_behind(campaign: Campaign, scope: Scope, *, level: str) -> dict[str, Behind]:
+    """City (or province) rounds whose random sample is not drawn or below its quota.
+
+    A region with no operating institution has nothing to sample; a round marked complete
+    met its quota ([sampling] refuses to complete one below it)."""
+    province = campaign.province
+    if level == Round.Level.CITY:
+        sizes = dict(
+            _operating(campaign, scope)
+            .annotate(city=Left("county_id", 4))
+            .values("city")
+            .annotate(n=Count("id"))
+            .values_list("city", "n")
+        )
+        regions = Region.objects.filter(
+            level=Region.Level.CITY, code__startswith=province.prefix
+        ).order_by("code")
+        regions = [r for r in regions if sizes.get(r.prefix)]
+    else:
+        regions = [province] if _operating(campaign, scope).exists() else []
+    rounds = {r.region_id: r for r in sampling_rounds(scope).filter(campaign=campaign, level=level)}
+    found = {}
+    for region in regions:
+        round_ = rounds.get(region.code)
+        if round_ is not None and round_.completed_at is not None:
+            continue
+        status = quota_status(round_) if round_ is not None else None
+        if status is None or status["draw"] is None:
+            missing = _("%(region)s：尚未确认抽样") % {"region": region.name}
+        elif status["met"]:
+            continue
+        elif status["required_counties"]:
+            missing = _(
+                "%(region)s：已检查机构 %(i)d/%(ri)d 家、县区 %(c)d/%(rc)d 个，未达到抽查数量要求"
+            ) % {
+                "region": region.name,
+                "i": status["inspected_institutions"],
+                "ri": status["required_institutions"],
+                "c": status["inspected_counties"],
+                "rc": status["required_counties"],
+            }
+        else:
+            missing = _("%(region)s：已检查机构 %(i)d/%(ri)d 家，未达到抽查数量要求") % {
+                "region": region.name,
+                "i": status["inspected_institutions"],
+                "ri": status["required_institutions"],
+            }
+        link = (
+            reverse("sampling:round", args=[round_.pk])
+            if round_ is not None
+            else reverse("sampling:rounds")
+        )
+        found[region.code] = Behind(region, missing, link)
+    return found
+
+
+# Which regions are behind on each phase. City summaries (Phase.Kind.CITY_SUMMARY) have no
+# check yet: the summary itself arrives with [reporting]. Its hook is one line here —
+# `Phase.Kind.CITY_SUMMARY: <cities whose summary is not submitted>` — and every job
+# (reminders, overdue flags) then covers it. Until then the jobs skip that phase.
+PHASE_CHECKS: dict[str, Callable[[Campaign, Scope], dict[str, Behind]]] = {
+    Phase.Kind.COUNTY_SCREENING: screening_behind,
+    Phase.Kind.CITY_SPOT_CHECK: partial(sample_behind, level=Round.Level.CITY),
+    Phase.Kind.PROVINCE_SUPERVISION: partial(sample_behind, level=Round.Level.PROVINCE),
+}
+# Phases whose work is a random sample with a quota: the quota watch looks at these.
+QUOTA_PHASES = (Phase.Kind.CITY_SPOT_CHECK, Phase.Kind.PROVINCE_SUPERVISION)
+
+
+@dataclass(frozen=True)
+class OverdueTask:
+    """A rectification task with problems past their effective deadline."""
+
+    task: RectificationTask
+    since: dt.date  # the earliest effective deadline among its overdue problems
+    major_since: dt.date | None  # the same among its overdue major hazards
+    problems: list[tuple[str, str]]  # (item code, description) of the overdue problems
+
+
+def overdue_tasks(campaign: Campaign, scope: Scope, today: dt.date) -> list[OverdueTask]:
+    """Tasks of this campaign with problems overdue on `today` (inspections' own rule)."""
+    findings = finding_list(scope=scope).filter(
+        overdue_q(today), task__inspection__round__campaign=campaign
+    )
+    rows = (
+        findings.order_by()
+        .values("task_id")
+        .annotate(
+            since=Min(effective_deadline()),
+            major_since=Min(effective_deadline(), filter=Q(severity=ChecklistItem.Severity.MAJOR)),
+        )
+    )
+    rows = {row["task_id"]: row for row in rows}
+    problems: dict[int, list[tuple[str, str]]] = {}
+    for task_id, code, description in findings.order_by("task_id", "item__code").values_list(
+        "task_id", "item__code", "description"
+    ):
+        problems.setdefault(task_id, []).append((code, description))
+    tasks = task_list(scope=scope).filter(pk__in=rows).select_related("institution__county")
+    return [
+        OverdueTask(
+            task=task,
+            since=rows[task.pk]["since"],
+            major_since=rows[task.pk]["major_since"],
+            problems=problems.get(task.pk, []),
+        )
+        for task in tasks.order_by("pk")
+    ]
+
+
+class Recipients:
+    """Who answers for a region, looked up once per run."""
+
+    def __init__(self):
+        self._cache: dict[tuple, list] = {}
+
+    def _role(self, role: str, code: str, department: str | None = None) -> list:
+        key = (role, code, department)
+        if key not in self._cache:
+            self._cache[key] = users_with_role(role=role, region_code=code, department=department)
+        return self._cache[key]
+
+    def county_lead(self, code: str) -> list:
+        """The county's education officers: education leads the campaign in the county."""
+        return self._role(Role.COUNTY_OFFICER, code, Department.EDUCATION)
+
+    def city_staff(self, code: str) -> list:
+        return self._role(Role.CITY_STAFF, code)
+
+    def province_staff(self, code: str) -> list:
+        return self._role(Role.PROVINCE_STAFF, code)
+
+    def responsible(self, region: Region) -> list:
+        return {
+            Region.Level.COUNTY: self.county_lead,
+            Region.Level.CITY: self.city_staff,
+            Region.Level.PROVINCE: self.province_staff,
+        }[region.level](region.code)
+
+    def above(self, region: Region) -> list:
+        """The level above: a county's city staff, a city's province staff; none above a province."""
+        if region.level == Region.Level.COUNTY:
+            return self.city_staff(region.parent_id)
+        if region.level == Region.Level.CITY:
+            return self.province_staff(region.parent_id)
+        return []
