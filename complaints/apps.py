@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = "投诉举报"
+
+    def ready(self):
+        # The shared import pipeline (institutions/tabular/runs.py) looks importers up by
+        # the run's kind; complaint sheets join it here, as personnel's staff lists do.
+        from institutions.tabular import runs
+
+        from .importer import IMPORT_KINDS
+
+        runs.IMPORTERS.update(IMPORT_KINDS)

@@ -1,0 +1,113 @@
+"""Who may see which complaint, and how much of it. The scope module answers for regions;
+this module adds the rules of §四 on top, and every page, export and API asks here.
+
+- Education (county, city, province) sees the cases in its regions; the province reads.
+- Public security sees only the cases referred to the police, in its regions.
+- Sector departments, should they ever be given `complaints.view`, see their sector's
+  institutions only, and never a suspected offence against a minor.
+- The auditor reads everything in its region (an explicit rule: the role holds only
+  `audit.view`), and each look at a minor-offence case is logged.
+- The details of a suspected offence against a minor (description, institution, contact,
+  attachments) are shown only to its assigned officers, the police (once referred) and the
+  auditor; other officers see that the case exists, its status and deadline, so they can
+  assign it.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.roles import Department, Role
+from accounts.scope import Scope
+
+from .models import Case, Category, Referral
+
+VIEW = "complaints.view"
+CHANGE = "complaints.change"
+POLICE = Department.PUBLIC_SECURITY
+
+
+def is_auditor(scope: Scope) -> bool:
+    return Role.AUDITOR in scope.roles
+
+
+def may_open(scope: Scope) -> bool:
+    """The complaint pages open to roles with `complaints.view`, and to the auditor."""
+    return scope.can(VIEW) or is_auditor(scope)
+
+
+def _auditor_prefixes(scope: Scope) -> list[str]:
+    return [g.prefix for g in scope.grants if g.role == Role.AUDITOR]
+
+
+def annotate(queryset: QuerySet, user) -> QuerySet:
+    """Adds `has_referral` and `is_assigned` (to this user), which the rules below use."""
+    assigned = Case.assignees.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
+    return queryset.annotate(
+        has_referral=Exists(Referral.objects.filter(case_id=OuterRef("pk"))),
+        is_assigned=Exists(assigned),
+    )
+
+
+def readable_q(scope: Scope) -> Q:
+    parts = []
+    for grant in scope.grants_for(VIEW):
+        part = Q(county__code__startswith=grant.prefix)
+        if grant.department == POLICE:
+            part &= Q(has_referral=True)
+        elif grant.sector is not None:
+            part &= Q(institution__sector=grant.sector) & ~Q(category=Category.MINOR_OFFENCE)
+        elif grant.department != Department.EDUCATION:
+            part &= ~Q(category=Category.MINOR_OFFENCE)
+        parts.append(part)
+    parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def details_q(scope: Scope) -> Q:
+    """Of the readable cases, those whose details this user may see (needs `annotate`)."""
+    parts = [~Q(category=Category.MINOR_OFFENCE), Q(is_assigned=True)]
+    for grant in scope.grants_for(VIEW):
+        if grant.department == POLICE:
+            parts.append(Q(county__code__startswith=grant.prefix, has_referral=True))
+    parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
+    return reduce(or_, parts)
+
+
+def can_see_details(case: Case, scope: Scope, user) -> bool:
+    """The rule of `details_q`, asked of one case (annotated or not)."""
+    if hasattr(case, "shows_details"):
+        return bool(case.shows_details)
+    if case.category != Category.MINOR_OFFENCE:
+        return True
+    if any(case.county_id.startswith(p) for p in _auditor_prefixes(scope)):
+        return True
+    if is_police_for(case, scope) and case.referrals.exists():
+        return True
+    return case.assignees.filter(pk=user.pk).exists()
+
+
+def can_change(case: Case, scope: Scope) -> bool:
+    """Triage (assign, reclassify) is the education office's, in its regions."""
+    return scope.covers_region(CHANGE, case.county_id)
+
+
+def can_handle(case: Case, scope: Scope, user) -> bool:
+    """Refer, link, close, reveal the contact: triage rights and sight of the details."""
+    return can_change(case, scope) and can_see_details(case, scope, user)
+
+
+def is_police_for(case: Case, scope: Scope) -> bool:
+    return any(
+        g.department == POLICE and case.county_id.startswith(g.prefix)
+        for g in scope.grants_for(VIEW)
+    )
+
+
+def can_answer_referral(case: Case, scope: Scope, user) -> bool:
+    """The police unit records its receipt and feedback; the education officer handling the
+    case may record them from the unit's paper reply."""
+    return is_police_for(case, scope) or can_handle(case, scope, user)

@@ -1,0 +1,210 @@
+"""Forms of the complaint pages: the public form, the officer's entry, triage and referral."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import Region
+
+from .attachments import MAX_FILES
+from .models import OFFICER_CHANNELS, Category, Referral
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+_TEXT = {"class": "form-control"}
+_SELECT = {"class": "form-select"}
+
+
+def county_choices(prefixes: list[str] | None = None) -> list:
+    """Counties grouped under their city, for a select that works on a phone."""
+    counties = Region.objects.filter(level=Region.Level.COUNTY).select_related("parent")
+    groups: dict[str, list] = {}
+    for county in counties.order_by("code"):
+        if prefixes is not None and not any(county.code.startswith(p) for p in prefixes):
+            continue
+        groups.setdefault(county.parent.name if county.parent else "", []).append(
+            (county.code, county.name)
+        )
+    return [("", _("请选择县（市、区）")), *groups.items()]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "class": "form-control", "accept": "image/jpeg,image/png,image/webp,application/pdf"}))  # fmt: skip
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("最多上传 5 个附件"))
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _clean_phone(value: str) -> str:
+    phone = "".join((value or "").split()).replace("－", "-")
+    if phone and not _PHONE.match(phone):
+        raise forms.ValidationError(_("请填写正确的手机号或带区号的固定电话"))
+    return phone
+
+
+class _CaseFields(forms.Form):
+    category = forms.ChoiceField(
+        label=_("反映问题的类别"),
+        choices=[("", _("请选择")), *Category.choices],
+        widget=forms.Select(attrs=_SELECT),
+        error_messages={"required": _("请选择反映问题的类别")},
+    )
+    county = forms.ChoiceField(
+        label=_("所在县（市、区）"),
+        widget=forms.Select(attrs=_SELECT),
+        error_messages={"required": _("请选择所在县（市、区）"), "invalid_choice": _("请选择所在县（市、区）")},
+    )  # fmt: skip
+    institution_name = forms.CharField(
+        label=_("涉及的培训机构"), max_length=200, required=False,
+        widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off"}),
+        help_text=_("机构名称或统一社会信用代码，不清楚可不填"),
+    )  # fmt: skip
+    description = forms.CharField(
+        label=_("反映内容"), min_length=10, max_length=5000,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 6}),
+        error_messages={"required": _("请填写反映内容"),
+                        "min_length": _("请把情况写清楚，至少 10 个字"),
+                        "max_length": _("反映内容不能超过 5000 字")},
+    )  # fmt: skip
+    reporter_name = forms.CharField(
+        label=_("您的称呼"), max_length=32, required=False, widget=forms.TextInput(attrs=_TEXT)
+    )
+    reporter_phone = forms.CharField(
+        label=_("联系电话"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={**_TEXT, "inputmode": "tel", "autocomplete": "tel"}),
+    )  # fmt: skip
+    files = MultipleFileField(
+        label=_("附件"), required=False,
+        help_text=_("照片（JPEG、PNG、WebP）或 PDF，最多 5 个，每个不超过 10 MB"),
+    )  # fmt: skip
+
+    def clean_reporter_phone(self):
+        return _clean_phone(self.cleaned_data.get("reporter_phone"))
+
+
+class PublicComplaintForm(_CaseFields):
+    captcha = forms.CharField(
+        label=_("验证码"), max_length=8,
+        widget=forms.TextInput(attrs={**_TEXT, "inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": _("请填写验证码")},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = county_choices()
+
+
+class OfficerComplaintForm(_CaseFields):
+    channel = forms.ChoiceField(
+        label=_("来源渠道"), choices=[("", _("请选择")), *OFFICER_CHANNELS],
+        widget=forms.Select(attrs=_SELECT), error_messages={"required": _("请选择来源渠道")},
+    )  # fmt: skip
+    received_at = forms.DateTimeField(
+        label=_("收到时间"), required=False,
+        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("不填为现在"), error_messages={"invalid": _("收到时间格式不正确")},
+    )  # fmt: skip
+    field_order = ["channel", "category", "county", "institution_name", "description",
+                   "received_at", "reporter_name", "reporter_phone", "files"]  # fmt: skip
+
+    def __init__(self, *args, prefixes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = county_choices(prefixes)
+        self.fields["reporter_name"].label = _("反映人")
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("类别"), choices=Category.choices, widget=forms.Select(attrs=_SELECT)
+    )
+    assignees = forms.ModelMultipleChoiceField(
+        label=_("承办人"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一名承办人")},
+    )  # fmt: skip
+    deadline = forms.DateTimeField(
+        label=_("处置期限"), required=False,
+        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("不填则按类别的处置时限计算"), error_messages={"invalid": _("处置期限格式不正确")},
+    )  # fmt: skip
+    note = forms.CharField(label=_("分办意见"), max_length=500, required=False,
+                           widget=forms.TextInput(attrs=_TEXT))  # fmt: skip
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import User
+
+        self.fields["assignees"].queryset = User.objects.filter(pk__in=[u.pk for u in officers])
+        self.fields["assignees"].label_from_instance = lambda u: f"{u}（{u.username}）"
+
+
+class LinkForm(forms.Form):
+    inspection = forms.ModelChoiceField(label=_("检查记录"), queryset=None, required=False,
+                                        widget=forms.Select(attrs=_SELECT))  # fmt: skip
+    task = forms.ModelChoiceField(label=_("整改任务"), queryset=None, required=False,
+                                  widget=forms.Select(attrs=_SELECT))  # fmt: skip
+
+    def __init__(self, *args, inspections, tasks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections
+        self.fields["inspection"].label_from_instance = lambda i: _("%(date)s 的检查（%(status)s）") % {
+            "date": timezone.localtime(i.created_at).strftime("%Y-%m-%d"), "status": i.get_status_display()}  # fmt: skip
+        self.fields["task"].queryset = tasks
+        self.fields["task"].label_from_instance = lambda t: _("%(dept)s整改，期限 %(due)s") % {
+            "dept": t.get_department_display(), "due": t.deadline or "—"}  # fmt: skip
+
+
+class ReferForm(forms.Form):
+    police_unit = forms.CharField(
+        label=_("接收移送的公安机关"), max_length=200, widget=forms.TextInput(attrs=_TEXT),
+        error_messages={"required": _("请填写接收移送的公安机关")},
+    )  # fmt: skip
+    materials = forms.CharField(
+        label=_("移送材料"), max_length=5000, widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
+        help_text=_("如：投诉记录、照片 2 张、机构基本情况"),
+        error_messages={"required": _("请写明移送的材料")},
+    )  # fmt: skip
+
+
+class AckForm(forms.Form):
+    police_case_number = forms.CharField(label=_("公安受案编号"), max_length=64, required=False,
+                                         widget=forms.TextInput(attrs=_TEXT))  # fmt: skip
+
+
+class FeedbackForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("处理结果"), choices=[("", _("请选择")), *Referral.Outcome.choices],
+        widget=forms.Select(attrs=_SELECT), error_messages={"required": _("请选择处理结果")},
+    )  # fmt: skip
+    feedback = forms.CharField(
+        label=_("反馈内容"), max_length=5000, widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
+        error_messages={"required": _("请填写反馈内容")},
+    )  # fmt: skip
+
+
+class CloseForm(forms.Form):
+    result = forms.CharField(
+        label=_("办理结果"), max_length=5000, widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
+        error_messages={"required": _("请填写办理结果")},
+    )  # fmt: skip
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("查询码"), max_length=20,
+        widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off", "autocapitalize": "characters",
+                                      "placeholder": "XXXX-XXXX-XXXX"}),
+        error_messages={"required": _("请输入查询码")},
+    )  # fmt: skip

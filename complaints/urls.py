@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views, views_import
+
+app_name = "complaints"
+urlpatterns = [
+    path("", views.CaseListView.as_view(), name="list"),
+    path("export/", views.CaseExportView.as_view(), name="export"),
+    path("new/", views.CaseCreateView.as_view(), name="create"),
+    path("referrals/", views.ReferralListView.as_view(), name="referrals"),
+    path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/triage/", views.TriageView.as_view(), name="triage"),
+    path("<int:pk>/link/", views.LinkView.as_view(), name="link"),
+    path("<int:pk>/refer/", views.ReferView.as_view(), name="refer"),
+    path("<int:pk>/close/", views.CloseView.as_view(), name="close"),
+    path("<int:pk>/contact/", views.RevealContactView.as_view(), name="reveal_contact"),
+    path("referrals/<int:pk>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
+    path("referrals/<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),
+    path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
+    path("import/", views_import.ImportView.as_view(), name="import"),
+    path("import/template/", views_import.ImportTemplateView.as_view(), name="import_template"),
+    path("import/<int:pk>/", views_import.ImportRunView.as_view(), name="import_run"),
+    path(
+        "import/<int:pk>/confirm/",
+        views_import.ImportRunConfirmView.as_view(),
+        name="import_run_confirm",
+    ),
+    path(
+        "import/<int:pk>/errors/",
+        views_import.ImportRunErrorsView.as_view(),
+        name="import_run_errors",
+    ),
+]
