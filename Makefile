@@ -9,7 +9,8 @@ CHROMIUM := /usr/bin/chromium
 # It runs with DEBUG off, as production does (Chinese error pages, no debug output); its
 # secret key is made once per checkout in var/ (never committed).
 DEMO_ENV = DEBUG=0 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 REDIS_URL= STATIC_MANIFEST=0 \
-	ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY=$$(cat var/secret_key)
+	ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY=$$(cat var/secret_key) \
+	STAFF_ID_KEYS=$$(cat var/staff_id_key) STAFF_ID_HASH_KEY=$$(cat var/staff_id_hash_key)
 
 # Tests use the real PostgreSQL and Redis of this machine (or what these variables say).
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anquan
@@ -35,8 +36,10 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 demo: venv
-	@mkdir -p var/celery/queue var/celery/processed
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	@test -s var/secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	@test -s var/staff_id_key || $(PY) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())' > var/staff_id_key
+	@test -s var/staff_id_hash_key || $(PY) -c 'import secrets; print(secrets.token_hex(32))' > var/staff_id_hash_key
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_regions --province 140000
 	$(DEMO_ENV) $(PY) manage.py seed_demo
@@ -66,8 +69,9 @@ lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The migration check runs outside pytest: DEBUG=1 lets it derive throw-away staff-ID keys.
 test: venv-dev chromium services
-	$(TEST_ENV) DATABASE_URL=$(dir $(DATABASE_URL))postgres $(PY) manage.py makemigrations --check --dry-run -v0
+	$(TEST_ENV) DEBUG=1 DATABASE_URL=$(dir $(DATABASE_URL))postgres $(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(TEST_ENV) $(VENV)/bin/pytest

@@ -10,6 +10,10 @@ NAVIGATION = [
     (_("培训机构"), "institutions:list", "institutions.view"),
     (_("专项行动"), "campaign:list", "dashboard.view"),
     (_("问题清单"), "inspections:problems", "inspections.view"),
+    (_("从业人员"), "personnel:list", "staff.view"),
+    (_("收费监管"), "fees:records", "fees.view"),
+    (_("投诉举报"), "complaints:list", "complaints.view"),
+    (_("抽查抽样"), "sampling:rounds", "sampling.draw"),
     (_("安全宣传"), "campaign:publicity", "inspections.view"),
     (_("审计日志"), "audit_log", "audit.view"),
 ]

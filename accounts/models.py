@@ -77,6 +77,7 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")
+        DRAW = "draw", _("抽样")
         OTHER = "other", _("其他")
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -130,6 +131,7 @@ class Notification(models.Model):
         REMINDER = "reminder", _("截止提醒")
         OVERDUE = "overdue", _("逾期")
         ESCALATION = "escalation", _("逾期上报")
+        ASSIGNMENT = "assignment", _("抽查任务")
         OTHER = "other", _("其他")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

@@ -14,6 +14,9 @@ class Role(models.TextChoices):
     CITY_STAFF = "city_staff", _("市级工作人员")
     PROVINCE_STAFF = "province_staff", _("省级工作人员")
     DEPARTMENT_USER = "department_user", _("部门用户")
+    # The county education officer who handles staff vetting (§三): the one county role that
+    # may reveal a whole ID number, one record at a time. Granted beside county_officer.
+    VETTING_OFFICER = "vetting_officer", _("县级从业人员审查专员")
     ADMIN = "admin", _("系统管理员")
     AUDITOR = "auditor", _("审计员")
 
@@ -131,9 +134,28 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_USER: frozenset(
         {"dashboard.view", "institutions.view", "inspections.view", "inspections.change"}
     ),
+    Role.VETTING_OFFICER: frozenset(
+        {
+            "dashboard.view",
+            "institutions.view",
+            "staff.view",
+            "staff.change",
+            "staff.reveal",
+            "checks.record",
+        }
+    ),  # fmt: skip
+    # The admin loads the registers (institutions, staff, fee lists) from spreadsheets.
     Role.ADMIN: frozenset(
-        _READ | {"institutions.change", "institutions.import", "campaign.manage", "accounts.manage"}
-    ),
+        _READ
+        | {
+            "institutions.change",
+            "institutions.import",
+            "staff.change",
+            "fees.change",
+            "campaign.manage",
+            "accounts.manage",
+        }
+    ),  # fmt: skip
     Role.AUDITOR: frozenset({"audit.view"}),
 }
 
@@ -147,6 +169,7 @@ EXTRA_PERMISSIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
 # The level of the region tree each role is granted on.
 LEVEL_BY_ROLE: dict[str, str] = {
     Role.COUNTY_OFFICER: "county",
+    Role.VETTING_OFFICER: "county",
     Role.CITY_STAFF: "city",
     Role.PROVINCE_STAFF: "province",
     Role.AUDITOR: "province",

@@ -14,6 +14,7 @@ _HOME_ORDER = [
     Role.PROVINCE_STAFF,
     Role.CITY_STAFF,
     Role.COUNTY_OFFICER,
+    Role.VETTING_OFFICER,
     Role.DEPARTMENT_USER,
     Role.AUDITOR,
 ]

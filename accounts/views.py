@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from campaign.selectors import upcoming_deadlines
-from inspections.selectors import county_progress
+from clock.views import dashboard_context
 from institutions.selectors import institution_counts_by_child_region, institution_list
+from sampling.selectors import my_assignments
 
 from . import selectors
 from .mixins import ScopedViewMixin
@@ -28,27 +28,35 @@ def home(request):
         raise PermissionDenied
     grant = selectors.primary_grant(user=request.user)
     region = grant.region
-    institutions = institution_list(scope=scope, permission="dashboard.view").filter(
-        county__code__startswith=region.prefix
-    )
     context = {
         "grant": grant,
         "region": region,
         "sections": [s for s in Section if s in scope.sections("dashboard.view")],
-        "institution_total": institutions.count(),
-        "risky_total": institutions.filter(is_risky=True).count(),
-        "subject_total": institutions.filter(category="subject").count(),
     }
-    if region.level != "county":
-        context["by_child_region"] = institution_counts_by_child_region(scope=scope, region=region)
+    context["my_assignments"] = list(my_assignments(request.user)[:200])
     if scope.can("inspections.view"):
-        context["progress"] = county_progress(scope=scope, region_prefix=region.prefix)
-        context["deadlines"] = upcoming_deadlines(scope=scope)
+        # The progress figures (clock/dashboards.py) count the register and the screening
+        # in the same two grouped statements, so the dashboard stays fast at 120,000 rows.
+        context.update(dashboard_context(scope=scope, region=region))
+    else:
+        institutions = institution_list(scope=scope, permission="dashboard.view").filter(
+            county__code__startswith=region.prefix
+        )
+        context.update(
+            institution_total=institutions.count(),
+            risky_total=institutions.filter(is_risky=True).count(),
+            subject_total=institutions.filter(category="subject").count(),
+        )
+        if region.level != "county":
+            context["by_child_region"] = institution_counts_by_child_region(
+                scope=scope, region=region
+            )
     template = {
         Role.COUNTY_OFFICER: "dashboard/county.html",
         Role.CITY_STAFF: "dashboard/city.html",
         Role.PROVINCE_STAFF: "dashboard/province.html",
         Role.DEPARTMENT_USER: "dashboard/department.html",
+        Role.VETTING_OFFICER: "dashboard/department.html",
         Role.ADMIN: "dashboard/admin.html",
     }[grant.role]
     return render(request, template, context)

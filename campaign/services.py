@@ -37,8 +37,12 @@ FEE_RULES_2023 = [
 
 
 @transaction.atomic
-def campaign_seed_2023(*, province_code: str = "140000") -> tuple[Campaign, bool]:
-    """The 2023 "安全守护" campaign with its phases, fee rules and checklist. Re-runnable."""
+def campaign_seed_2023(*, province_code: str = "140000", year: int = 2023) -> tuple[Campaign, bool]:
+    """The 2023 "安全守护" campaign with its phases, fee rules and checklist. Re-runnable.
+
+    `year` moves its dates (1 Nov – 31 Dec, deadlines 30 Nov … 20 Dec) to another year: the
+    demo uses the current season so the campaign clock has deadlines to chase.
+    """
     province = Region.objects.filter(code=province_code, level=Region.Level.PROVINCE).first()
     if province is None:
         raise ValidationError(
@@ -47,13 +51,16 @@ def campaign_seed_2023(*, province_code: str = "140000") -> tuple[Campaign, bool
     campaign, created = Campaign.objects.get_or_create(
         province=province,
         name="中小学生校外培训“安全守护”专项行动",
-        starts_on=dt.date(2023, 11, 1),
-        defaults={"ends_on": dt.date(2023, 12, 31), "document_number": "晋教安稳函〔2023〕51号"},
+        starts_on=dt.date(year, 11, 1),
+        defaults={"ends_on": dt.date(year, 12, 31), "document_number": "晋教安稳函〔2023〕51号"},
     )
     if not created:
         return campaign, False
     Phase.objects.bulk_create(
-        [Phase(campaign=campaign, kind=kind, deadline=day) for kind, day in DEADLINES_2023.items()]
+        [
+            Phase(campaign=campaign, kind=kind, deadline=day.replace(year=year))
+            for kind, day in DEADLINES_2023.items()
+        ]
     )
     FeeRule.objects.bulk_create([FeeRule(campaign=campaign, **rule) for rule in FEE_RULES_2023])
     checklist_load(campaign=campaign, path=DATA / "checklist_2023.json")

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
+from fees.evaluation import fee_records_reevaluate
 from institutions.models import Region
 
 from . import selectors, services
@@ -156,8 +158,11 @@ class FeeRulesEditView(ScopedViewMixin, FormView):
 
     def form_valid(self, form):
         campaign = self.get_campaign()
-        services.fee_rules_update(
-            campaign=campaign, actor=self.request.user, scope=self.scope, rules=form.rules()
-        )
-        messages.success(self.request, _("已保存"))
+        # New limits apply to the open fee records at once: saved and re-checked together.
+        with transaction.atomic():
+            services.fee_rules_update(
+                campaign=campaign, actor=self.request.user, scope=self.scope, rules=form.rules()
+            )
+            changes = fee_records_reevaluate(campaign=campaign, actor=self.request.user)
+        messages.success(self.request, _("已保存。") + changes.describe())
         return redirect("campaign:detail", pk=campaign.pk)

@@ -4,6 +4,9 @@ Every value comes through one of the small helpers below, which raise on a value
 cannot read: a typo in production should stop the process, not fall back silently.
 """
 
+import base64
+import binascii
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -70,6 +73,8 @@ INSTALLED_APPS = [
     "institutions",
     "campaign",
     "inspections",
+    "sampling",
+    "clock",
     "personnel",
     "fees",
     "complaints",
@@ -208,6 +213,8 @@ if not REDIS_URL:
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        # Exchange bindings; kombu's default is ./control beside wherever Celery started.
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
@@ -238,6 +245,39 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Staff ID numbers (PIPL) are encrypted at rest (personnel/crypto.py). STAFF_ID_KEYS: Fernet
+# keys, comma-separated, newest first (rotation: put a new key first, run
+# `manage.py rotate_staff_keys`, then drop the old one). STAFF_ID_HASH_KEY: the HMAC key of
+# the lookup hash. Production refuses to start without both; only DEBUG and test runs
+# (pytest sets PYTEST_VERSION) derive throw-away keys from SECRET_KEY. `make demo` writes
+# its own keys to var/.
+_DERIVE_STAFF_KEYS = DEBUG or "PYTEST_VERSION" in os.environ
+STAFF_ID_KEYS = envlist("STAFF_ID_KEYS", "")
+STAFF_ID_HASH_KEY = envstr("STAFF_ID_HASH_KEY", "")
+if not STAFF_ID_KEYS or not STAFF_ID_HASH_KEY:
+    if not _DERIVE_STAFF_KEYS:
+        raise ImproperlyConfigured(
+            "STAFF_ID_KEYS and STAFF_ID_HASH_KEY are required (development: DEBUG=1 derives"
+            " throw-away keys)"
+        )
+
+    def _derived(label: str) -> bytes:
+        return hashlib.sha256(f"{label}:{SECRET_KEY}".encode()).digest()
+
+    STAFF_ID_KEYS = STAFF_ID_KEYS or [
+        base64.urlsafe_b64encode(_derived("staff-id-fernet")).decode()
+    ]
+    STAFF_ID_HASH_KEY = STAFF_ID_HASH_KEY or _derived("staff-id-hash").hex()
+for _key in STAFF_ID_KEYS:
+    try:
+        _raw = base64.urlsafe_b64decode(_key.encode())
+    except (binascii.Error, ValueError):
+        _raw = b""
+    if len(_raw) != 32:
+        raise ImproperlyConfigured("STAFF_ID_KEYS holds a value that is not a Fernet key")
+if len(STAFF_ID_HASH_KEY) < 32:
+    raise ImproperlyConfigured("STAFF_ID_HASH_KEY must be at least 32 characters")
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "anquan@localhost")

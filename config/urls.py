@@ -6,8 +6,12 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as account_views
 from accounts.api_permissions import ScopePermission
 from campaign import api as campaign_api
+from complaints import api as complaint_api
+from fees import api as fee_api
 from inspections import api as inspection_api
 from institutions import api as institution_api
+from personnel import api as personnel_api
+from sampling import api as sampling_api
 
 
 class SchemaView(SpectacularAPIView):
@@ -23,6 +27,14 @@ router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
 router.register("checklists", campaign_api.ChecklistViewSet, basename="checklist")
 router.register("inspections", inspection_api.InspectionViewSet, basename="inspection")
 router.register("rectifications", inspection_api.RectificationViewSet, basename="rectification")
+router.register("staff", personnel_api.StaffViewSet, basename="staff")
+router.register(
+    "background-checks", personnel_api.BackgroundCheckViewSet, basename="background-check"
+)
+router.register("draws", sampling_api.DrawViewSet, basename="draw")
+router.register("fee-records", fee_api.FeeRecordViewSet, basename="fee-record")
+router.register("fee-violations", fee_api.FeeViolationViewSet, basename="fee-violation")
+router.register("complaints", complaint_api.ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -47,6 +59,12 @@ urlpatterns = [
     path("institutions/", include("institutions.urls")),
     path("campaign/", include("campaign.urls")),
     path("inspections/", include("inspections.urls")),
+    path("staff/", include("personnel.urls")),
+    path("sampling/", include("sampling.urls")),
+    path("fees/", include("fees.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("public/complaints/", include("complaints.views_public")),
+    path("progress/", include("clock.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
     path(

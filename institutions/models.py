@@ -128,13 +128,17 @@ class Institution(models.Model):
 
     @property
     def supervising_department(self) -> str:
-        """Education for subject-type training; the sector's own department otherwise."""
-        if self.category == self.Category.SUBJECT:
-            return Department.EDUCATION
-        for department, sector in SECTOR_BY_DEPARTMENT.items():
-            if sector == self.sector:
-                return department
+        return supervising_department_for(self.category, self.sector)
+
+
+_DEPARTMENT_BY_SECTOR = {sector: department for department, sector in SECTOR_BY_DEPARTMENT.items()}
+
+
+def supervising_department_for(category: str, sector: str) -> str:
+    """Education for subject-type training; the sector's own department otherwise."""
+    if category == Institution.Category.SUBJECT:
         return Department.EDUCATION
+    return _DEPARTMENT_BY_SECTOR.get(sector, Department.EDUCATION)
 
 
 class Site(models.Model):
@@ -170,6 +174,11 @@ class ImportRun(models.Model):
 
     class Kind(models.TextChoices):
         INSTITUTIONS = "institutions", _("培训机构")
+        # Other registers plug their importers into tabular.runs.IMPORTERS from their AppConfig.
+        STAFF = "staff", _("从业人员")
+        CHECK_RESULTS = "check_results", _("犯罪记录查询结果")
+        FEES = "fees", _("收费记录")
+        COMPLAINTS = "complaints", _("投诉举报")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("等待处理")

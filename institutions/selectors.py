@@ -157,10 +157,14 @@ def institution_history(*, institution: Institution, limit: int = 50) -> list[Hi
     return entries[:limit]
 
 
-def import_run_list(*, scope: Scope, user) -> QuerySet:
-    """Import runs are the uploader's own: a run shows rows of a file only they sent."""
+def import_run_list(*, scope: Scope, user, kind: str = ImportRun.Kind.INSTITUTIONS) -> QuerySet:
+    """Import runs are the uploader's own: a run shows rows of a file only they sent.
+
+    One register's pages list and open only that register's runs (staff lists and fee
+    records go through the same machinery with their own pages).
+    """
     scope.require("institutions.import")
-    return ImportRun.objects.filter(created_by=user).select_related("created_by")
+    return ImportRun.objects.filter(created_by=user, kind=kind).select_related("created_by")
 
 
 def within_region(queryset: QuerySet, code: str, *, path: str) -> QuerySet:

@@ -110,10 +110,16 @@ EXPECT = {
 
 
 # Pages of later features keep their expectations beside their tests and join the walk here.
+from .url_walk_complaints import EXPECT as _COMPLAINTS_EXPECT  # noqa: E402
+from .url_walk_dashboards import EXPECT as _DASHBOARDS_EXPECT  # noqa: E402
+from .url_walk_fees import EXPECT as _FEES_EXPECT  # noqa: E402
 from .url_walk_inspection_form import EXPECT as _FORM_EXPECT  # noqa: E402
 from .url_walk_problems import EXPECT as _PROBLEM_EXPECT  # noqa: E402
+from .url_walk_sampling import EXPECT as _SAMPLING_EXPECT  # noqa: E402
+from .url_walk_vetting import EXPECT as _VETTING_EXPECT  # noqa: E402
 
-EXPECT |= _FORM_EXPECT | _PROBLEM_EXPECT
+EXPECT |= _FORM_EXPECT | _PROBLEM_EXPECT | _SAMPLING_EXPECT | _VETTING_EXPECT
+EXPECT |= _FEES_EXPECT | _COMPLAINTS_EXPECT | _DASHBOARDS_EXPECT
 
 
 def _pattern_names(patterns, namespace=""):

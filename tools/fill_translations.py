@@ -1,9 +1,9 @@
 """Fill English translations into locale/en/LC_MESSAGES/django.po from a JSON map.
 
 Usage, after `manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --no-location`:
-    python tools/fill_translations.py tools/translations_en.json
+    python tools/fill_translations.py tools/translations_en*.json
 then `manage.py compilemessages -l en --ignore=.venv`. The map is {"中文原文": "English"};
-add new strings to tools/translations_en.json. Entries that makemessages marked fuzzy (a guess from a
+add new strings to a tools/translations_en_<feature>.json. Entries that makemessages marked fuzzy (a guess from a
 similar string) are replaced when the map has them. Prints the msgids still missing.
 """
 
@@ -20,7 +20,9 @@ def quote(text: str) -> str:
 
 
 def main() -> None:
-    table = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
+    table = {}
+    for name in sys.argv[1:]:
+        table.update(json.loads(Path(name).read_text(encoding="utf-8")))
     blocks = PO.read_text(encoding="utf-8").split("\n\n")
     missing, out = [], [blocks[0]]
     for block in blocks[1:]:

@@ -46,6 +46,10 @@ class ListExporter:
         """The line above the header naming what, where and when; empty for none."""
         return ""
 
+    def summary(self) -> list[tuple[str, object]]:
+        """Label–value lines between the title and the header (a record's parameters)."""
+        return []
+
     def rows(self) -> Iterator[Iterable[object]]:
         raise NotImplementedError
 
@@ -60,6 +64,13 @@ class ListExporter:
             cell.font = Font(bold=True, size=13)
             sheet.append([cell])
             header_row = 2
+        if summary := self.summary():
+            for label, value in summary:
+                cell = WriteOnlyCell(sheet, value=safe_cell(label))
+                cell.font = Font(bold=True)
+                sheet.append([cell, safe_cell(value)])
+            sheet.append([])
+            header_row += len(summary) + 1
         sheet.freeze_panes = f"A{header_row + 1}"
         header = []
         for name in self.headers:
@@ -79,6 +90,10 @@ class ListExporter:
         # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it without mojibake.
         buffer = io.StringIO()
         writer = csv.writer(buffer)
+        if summary := self.summary():
+            for label, value in summary:
+                writer.writerow([safe_cell(label), _csv_text(safe_cell(value))])
+            writer.writerow([])
         writer.writerow([safe_cell(h) for h in self.headers])
         for row in self.rows():
             writer.writerow([_csv_text(safe_cell(v)) for v in row])

@@ -2,11 +2,13 @@
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
 from institutions.demo import institution_demo_create
 from institutions.models import Region
+from sampling.demo import sampling_demo_pools
 
 # Printed on every run and in the README: demo data only, never a real deployment.
 DEMO_PASSWORD = "Shouhu@2023"  # noqa: S105
@@ -16,10 +18,17 @@ DEMO_USERS = [
     ("county_xiaodian", "county_officer", "140105", "education", "小店区教育局 王检查"),
     ("county_pingcheng", "county_officer", "140213", "education", "平城区教育局 李检查"),
     ("city_taiyuan", "city_staff", "140100", "education", "太原市教育局 张科长"),
+    ("city_datong", "city_staff", "140200", "education", "大同市教育局 何科长"),
     ("province", "province_staff", "140000", "education", "省教育厅 赵处长"),
     ("dept_fire", "department_user", "140100", "fire", "太原市消防救援支队 刘参谋"),
     ("dept_police", "department_user", "140000", "public_security", "省公安厅 陈警官"),
     ("dept_sports", "department_user", "140000", "sports", "省体育局 周科员"),
+    # Inspectors the city and province draw their spot-check teams from.
+    ("county_yingze", "county_officer", "140106", "education", "迎泽区教育局 吴检查"),
+    ("county_xinghualing", "county_officer", "140107", "education", "杏花岭区教育局 郑检查"),
+    ("fire_yingze", "department_user", "140106", "fire", "迎泽区消防救援大队 钱参谋"),
+    ("fire_wanbailin", "department_user", "140109", "fire", "万柏林区消防救援大队 冯参谋"),
+    ("fire_datong", "department_user", "140200", "fire", "大同市消防救援支队 许参谋"),
     ("admin", "admin", "140000", "education", "系统管理员"),
     ("auditor", "auditor", "140000", "education", "审计员 孙审计"),
 ]
@@ -34,7 +43,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not Region.objects.filter(code="140000").exists():
             call_command("load_regions", province="140000", stdout=self.stdout)
-        call_command("seed_campaign", province="140000", stdout=self.stdout)
+        # The campaign runs in the current season (the latest 1 Nov to 31 Dec that has begun),
+        # so the clock's reminders and overdue flags fire while someone looks at the demo.
+        today = timezone.localdate()
+        year = today.year if today.month >= 11 else today.year - 1
+        call_command("seed_campaign", province="140000", year=year, stdout=self.stdout)
         created = institution_demo_create(total=opts["institutions"])
         self.stdout.write(f"演示培训机构：新增 {created} 家")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
@@ -49,3 +62,5 @@ class Command(BaseCommand):
                     full_name=full_name,
                 )
             self.stdout.write(f"  {username:<18} {DEMO_PASSWORD}  {role:<16} {region} {full_name}")
+        added = sampling_demo_pools()
+        self.stdout.write(f"抽查检查人员库：新增 {added} 人")

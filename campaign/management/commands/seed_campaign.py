@@ -11,10 +11,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default="140000")
+        parser.add_argument(
+            "--year", type=int, default=2023, help="把行动日期移到该年份（演示用；默认 2023）"
+        )
 
-    def handle(self, *args, province, **opts):
+    def handle(self, *args, province, year, **opts):
         try:
-            campaign, created = campaign_seed_2023(province_code=province)
+            campaign, created = campaign_seed_2023(province_code=province, year=year)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         items = campaign.checklists.get(is_active=True).items.count()
