@@ -2,13 +2,73 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 from .models import AuditEvent
 
 
+def _networks(entries: tuple[str, ...]) -> list:
+    try:
+        return [ipaddress.ip_network(e, strict=False) for e in entries]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+
+
+_parsed: dict[tuple[str, ...], list] = {}
+
+
+def trusted_networks() -> list:
+    """settings.TRUSTED_PROXIES as networks; ImproperlyConfigured for a bad entry."""
+    entries = tuple(getattr(settings, "TRUSTED_PROXIES", None) or ())
+    if entries not in _parsed:
+        _parsed[entries] = _networks(entries)
+    return _parsed[entries]
+
+
+def _parse_ip(text: str):
+    """An address from a header entry ('1.2.3.4', '1.2.3.4:80', '[::1]:80'), or None."""
+    text = text.strip().strip('"')
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # IPv4 with a port
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def _is_trusted(address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
 def client_ip(request) -> str | None:
-    # Behind the load balancer REMOTE_ADDR is the balancer; the deployment sets
-    # the real address there (gunicorn --forwarded-allow-ips), so trust only this.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address. REMOTE_ADDR, unless it is one of settings.TRUSTED_PROXIES: then
+    the right-most X-Forwarded-For address that is not itself a trusted proxy (everything
+    left of it was written by the client and proves nothing). A header from any other peer
+    is ignored: anyone can send one."""
+    if request is None:
+        return None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = trusted_networks()
+    peer = _parse_ip(remote) if remote else None
+    if peer is None or not networks or not _is_trusted(peer, networks):
+        return str(peer) if peer is not None else remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for hop in reversed(hops):
+        if not hop.strip():
+            continue
+        address = _parse_ip(hop)
+        if address is None:
+            break  # garbled: do not guess past it
+        if not _is_trusted(address, networks):
+            return str(address)
+    return str(peer)
 
 
 def audit_log(

@@ -6,12 +6,15 @@ and status), then added up per city and per province in Python: 117 counties, no
 rows. The institutions both statements read are the scope's own queryset, compiled into
 the SQL, so a dashboard counts exactly what the lists behind it show.
 
-Only the flags (RegionOverdue) come from the clock's jobs; the pages say when they last ran.
+Only the flags (RegionOverdue, QuotaFlag) come from the clock's jobs; the pages say when they
+last ran.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -28,7 +31,8 @@ from inspections.models import Finding, Inspection, Round
 from institutions.models import Institution, Region
 from sampling.selectors import quota_status, sampling_rounds
 
-from .models import JobRun, RegionOverdue
+from .models import JobRun, QuotaFlag, RegionOverdue
+from .portable import portable_rows
 
 PERMISSION = "inspections.view"
 NO_SECTOR = ""
@@ -128,6 +132,7 @@ class Board:
     flags: list  # open RegionOverdue inside the region, in scope
     quota: dict | None  # the region's own sample (a city's spot checks, the province's)
     quota_round: Round | None
+    quota_flags: list  # open QuotaFlag on the region and the cities below it, in scope
     deadlines: list[dict]
     last_run: JobRun | None
     computed_at: dt.datetime
@@ -282,6 +287,14 @@ def _fetch(sql: str, params) -> list[tuple]:
 def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.date) -> Facts:
     """The facts of a region as the scope shows it, read now."""
     computed_at = timezone.now()
+    if connection.vendor != "postgresql":
+        # The SQLite demo: the same rows, added up in Python (clock/portable.py).
+        screening, days, problems = portable_rows(
+            scope, campaign, prefix, today, permission=PERMISSION,
+            county_rounds=_round_ids(campaign, prefix, county_only=True),
+            all_rounds=_round_ids(campaign, prefix), no_sector=NO_SECTOR,
+        )  # fmt: skip
+        return Facts(computed_at, today, screening, days, problems)
     screening_sql, problems_sql = statements(scope, campaign, prefix, today)
     screening, days = [], []
     for by_day, county, sector, day, n, subject, risky, total, screened in _fetch(*screening_sql):
@@ -305,6 +318,10 @@ def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.d
 # copy they have, with its age, meanwhile).
 SUMMARY_MAX_AGE = dt.timedelta(minutes=10)
 _REFRESH_LOCK_SECONDS = 120
+# Without a copy of today, how long a request waits for another's refresh before it adds up
+# the figures itself, and how often it looks.
+_REFRESH_WAIT = dt.timedelta(seconds=5)
+_REFRESH_POLL = dt.timedelta(milliseconds=200)
 
 
 def _summary_key(campaign: Campaign) -> str:
@@ -330,26 +347,37 @@ def forget_summary(campaign: Campaign) -> None:
 
 def summary_facts(campaign: Campaign, today: dt.date) -> Facts:
     """The kept province figures; refreshed when missing, older than SUMMARY_MAX_AGE or of
-    another day (what is overdue changes at midnight)."""
+    another day (what is overdue changes at midnight).
+
+    One request at a time adds them up, under a lock only its holder removes. Meanwhile the
+    others show today's copy, however old; with no copy of today (the first request, or the
+    first after midnight) they wait a little for the holder's, then add up their own
+    without keeping it."""
     key = _summary_key(campaign)
     facts = cache.get(key)
-    fresh = (
-        facts is not None
-        and facts.today == today
-        and timezone.now() - facts.computed_at < SUMMARY_MAX_AGE
-    )
-    if fresh:
+    usable = facts is not None and facts.today == today
+    if usable and timezone.now() - facts.computed_at < SUMMARY_MAX_AGE:
         return facts
-    if (
-        facts is not None
-        and facts.today == today
-        and not cache.add(key + ":refreshing", 1, timeout=_REFRESH_LOCK_SECONDS)
-    ):
+    lock, token = key + ":refreshing", uuid.uuid4().hex
+    if cache.add(lock, token, timeout=_REFRESH_LOCK_SECONDS):
+        try:
+            return refresh_summary(campaign, today)
+        finally:
+            # Only our own lock: one that outlived its timeout may be another request's now.
+            if cache.get(lock) == token:
+                cache.delete(lock)
+    if usable:
         return facts  # another request is adding it up right now
-    try:
-        return refresh_summary(campaign, today)
-    finally:
-        cache.delete(key + ":refreshing")
+    waited = dt.timedelta()
+    while waited < _REFRESH_WAIT:
+        time.sleep(_REFRESH_POLL.total_seconds())
+        waited += _REFRESH_POLL
+        facts = cache.get(key)
+        if facts is not None and facts.today == today:
+            return facts
+    from .selectors import campaign_scope
+
+    return live_facts(campaign_scope(campaign), campaign, campaign.province.prefix, today)
 
 
 def kept(campaign: Campaign | None, region: Region) -> bool:
@@ -428,6 +456,18 @@ def open_flags(scope: Scope, campaign: Campaign | None, prefix: str) -> QuerySet
     return scope.filter(flags, PERMISSION, region="region__code").select_related("region", "phase")
 
 
+def open_quota_flags(scope: Scope, campaign: Campaign | None, region: Region) -> QuerySet:
+    """Open quota flags (a sample below its quota as the deadline nears) on the region and
+    the cities inside it that the scope covers; none for a county (it draws no sample)."""
+    if campaign is None or region.level == Region.Level.COUNTY:
+        return QuotaFlag.objects.none()
+    flags = QuotaFlag.objects.filter(
+        campaign=campaign, cleared_at__isnull=True, region__code__startswith=region.prefix
+    ).exclude(region__level=Region.Level.COUNTY)
+    flags = scope.filter(flags, PERMISSION, region="region__code")
+    return flags.select_related("region", "phase").order_by("region_id", "phase__deadline")
+
+
 def region_quota(scope: Scope, campaign: Campaign | None, region: Region):
     """The region's own sample (a city's spot checks, the province's supervision) and its
     quota status; (None, None) for a county or before the round exists."""
@@ -491,6 +531,7 @@ def region_board(*, scope: Scope, region: Region, today: dt.date | None = None) 
         flags=flags,
         quota=quota,
         quota_round=quota_round,
+        quota_flags=list(open_quota_flags(scope, campaign, region)),
         deadlines=upcoming_deadlines(scope=scope),
         last_run=(
             JobRun.objects.filter(campaign=campaign).order_by("-finished_at", "-pk").first()
@@ -523,7 +564,10 @@ def screening_list(
     day: dt.date | None = None,
 ) -> QuerySet:
     """The operating institutions behind a coverage figure: not yet screened (or screened,
-    optionally first on `day`) in the active campaign's county round, inside the region."""
+    optionally first on `day`) in the active campaign's county round, inside the region.
+
+    A day agrees with the trend: its first day takes the screenings from before the
+    campaign's start too, and a day before the start lists nothing."""
     campaign = active_campaign(scope)
     qs = scope.institutions(
         Institution.objects.filter(
@@ -535,14 +579,14 @@ def screening_list(
         qs = qs.filter(sector=sector)
     ids = screened_ids(campaign, region.prefix)
     if day is not None:
-        first = (
-            ids.order_by()
-            .values("institution_id")
-            .annotate(first=Min("submitted_at"))
-            .filter(first__date=day)
-            .values("institution_id")
-        )
-        qs = qs.filter(pk__in=first)
+        first = ids.order_by().values("institution_id").annotate(first=Min("submitted_at"))
+        if campaign is not None and day < campaign.starts_on:
+            return qs.none()  # the trend counts these on the campaign's first day
+        if campaign is not None and day == campaign.starts_on:
+            first = first.filter(first__date__lte=day)  # as the trend's first day counts
+        else:
+            first = first.filter(first__date=day)
+        qs = qs.filter(pk__in=first.values("institution_id"))
     elif screened:
         qs = qs.filter(pk__in=ids)
     else:

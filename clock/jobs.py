@@ -3,8 +3,12 @@
 - reminders before each phase deadline to the regions that are behind, saying what is missing;
 - after a deadline, an overdue flag on each late region (notified, with the level above),
   cleared by a later run once the work is done;
-- rectification tasks past their effective deadline escalate: the county lead at once, the
-  city after the campaign's `escalate_to_city_after_days`, the province for major hazards;
+- overdue work escalates, each thing claimed per level with its own deadline: rectification
+  problems past their effective deadline (the county lead at once, the city after the
+  campaign's `escalate_to_city_after_days`, the province for major hazards); open dismissals,
+  fee violations, complaint cases and police referrals past theirs (the county's education
+  officers at once, the city's after the same days; a suspected offence against a minor to
+  the city at once);
 - the quota watch: a city or province sample below its quota as the deadline nears.
 
 Every step is idempotent and safe to run concurrently. Each message is claimed first, in
@@ -26,6 +30,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -291,68 +296,310 @@ def _announce(run: _Run, item, *, key: str, kind: str, title: str, body: str, re
     )
 
 
+# -- escalations -------------------------------------------------------------------------
+#
+# Each overdue thing is claimed per level with its own deadline in the key: a problem, a
+# dismissal, a fee violation, a complaint case or a police referral. Something closed or
+# dealt with never moves another's claim; something given a new deadline and missed again
+# is a new key, so it goes up again. One message tells a level of all the things of one
+# task (or institution) it newly claimed.
+
+
+@dataclass(frozen=True)
+class Late:
+    """One overdue thing: its claim key (which carries its deadline), the local day it fell
+    due, and its line in the message."""
+
+    key: str
+    due: dt.date
+    line: str = ""
+
+
+def _escalate(
+    run: _Run, *, level: str, region, items: list[Late], users: list, title: str,
+    body, reason: str, link: str, task=None,
+) -> int:  # fmt: skip
+    """Claim each item at this level and send one message about those newly claimed (`body`
+    gets them); 1 when a message went out. Not claimed while nobody is there to tell."""
+    if not items or not users:
+        return 0
+    with transaction.atomic():
+        claimed = []
+        for item in items:
+            key = f"clock:escalation:{level}:{item.key}"
+            if _claim(
+                key=key, job=Claim.Job.ESCALATION, campaign=run.campaign,
+                region=region, task=task, level=level,
+            ):  # fmt: skip
+                claimed.append((key, item))
+        if not claimed:
+            return 0
+        notify(
+            users=users,
+            kind=Notification.Kind.ESCALATION,
+            title=title,
+            body=body([item for _key, item in claimed]),
+            link=link,
+            reason=reason,
+            key=claimed[0][0],
+        )
+    return 1
+
+
+def _up_the_levels(
+    run: _Run, county, items: list[Late], *, county_reason: str, city_reason: str,
+    at_once_reason: str = "",
+) -> list[tuple[str, list[Late], list, str]]:  # fmt: skip
+    """The county's education officers at once; the city's education staff once a thing is
+    `escalate_to_city_after_days` late, or at once when `at_once_reason` says why."""
+    after = run.campaign.escalate_to_city_after_days
+    city = items if at_once_reason else [i for i in items if (run.today - i.due).days >= after]
+    return [
+        ("county", items, run.people.county_lead(county.code), county_reason),
+        ("city", city, run.people.city_education(county.parent_id),
+         at_once_reason or city_reason),
+    ]  # fmt: skip
+
+
+def _late_days(run: _Run, due: dt.date) -> int:
+    return max((run.today - due).days, 0)
+
+
+def _moment(value: dt.datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{_date(local.date())} {local:%H:%M}"
+
+
 def escalate_tasks(run: _Run) -> int:
+    """Rectification problems past their effective deadline: the county lead at once, the
+    city after `escalate_to_city_after_days`, the province for major hazards."""
     escalated = 0
     after = run.campaign.escalate_to_city_after_days
     for row in selectors.overdue_tasks(run.campaign, run.scope, run.today):
         task = row.task
         county = task.institution.county
-        days = (run.today - row.since).days
+        items = {
+            p.pk: Late(f"finding:{p.pk}:{p.deadline}", p.deadline, f"{p.code} {p.description}")
+            for p in row.problems
+        }
+        everything = list(items.values())
         steps = [
-            ("county", row.since, run.people.county_lead(county.code),
+            ("county", everything, run.people.county_lead(county.code),
              _("您负责%(county)s的整改督办，辖区内整改逾期时立即通知您") % {"county": county.name}),
+            ("city", [i for i in everything if (run.today - i.due).days >= after],
+             run.people.city_staff(county.parent_id),
+             _("整改逾期满 %(n)d 天，按专项行动规定上报市级") % {"n": after}),
+            ("province", [items[p.pk] for p in row.problems if p.major],
+             run.people.province_staff(run.campaign.province_id),
+             _("重大隐患整改逾期，按专项行动规定上报省级")),
         ]  # fmt: skip
-        if days >= after:
-            steps.append(
-                ("city", row.since, run.people.city_staff(county.parent_id),
-                 _("整改逾期满 %(n)d 天，按专项行动规定上报市级") % {"n": after})
-            )  # fmt: skip
-        if row.major_since is not None:
-            steps.append(
-                ("province", row.major_since, run.people.province_staff(run.campaign.province_id),
-                 _("重大隐患整改逾期，按专项行动规定上报省级"))
-            )  # fmt: skip
-        lines = "\n".join(f"{code} {text}" for code, text in row.problems)
         link = (
             reverse("inspections:problems")
             + "?"
             + urlencode({"region": county.code, "status": "overdue", "q": task.institution.name})
         )
-        for level, since, users, reason in steps:
-            if not users:
-                continue
-            key = f"clock:escalation:{level}:{task.pk}:{since}"
-            with transaction.atomic():
-                if not _claim(
-                    key=key, job=Claim.Job.ESCALATION, campaign=run.campaign,
-                    region=county, task=task, level=level,
-                ):  # fmt: skip
-                    continue
-                title = (
-                    _("重大隐患整改逾期：%(name)s（%(county)s）")
-                    if level == "province"
-                    else _("整改逾期：%(name)s（%(county)s）")
-                )
-                notify(
-                    users=users,
-                    kind=Notification.Kind.ESCALATION,
-                    title=title % {"name": task.institution.name, "county": county.name},
-                    body=_(
-                        "%(department)s整改期限为%(deadline)s，已逾期 %(days)d 天，"
-                        "%(n)d 项问题尚未复查销号：\n%(lines)s"
-                    )
-                    % {
-                        "department": task.get_department_display(),
-                        "deadline": _date(since),
-                        "days": (run.today - since).days,
-                        "n": len(row.problems),
-                        "lines": lines,
-                    },
-                    link=link,
-                    reason=reason,
-                    key=key,
-                )
-            escalated += 1
+
+        def body(claimed: list[Late], task=task) -> str:
+            since = min(i.due for i in claimed)
+            lines = [
+                i.line
+                if i.due == since
+                else _("%(line)s（整改期限%(deadline)s）")
+                % {"line": i.line, "deadline": _date(i.due)}
+                for i in claimed
+            ]
+            return _(
+                "%(department)s整改期限为%(deadline)s，已逾期 %(days)d 天，"
+                "%(n)d 项问题尚未复查销号：\n%(lines)s"
+            ) % {
+                "department": task.get_department_display(),
+                "deadline": _date(since),
+                "days": _late_days(run, since),
+                "n": len(claimed),
+                "lines": "\n".join(lines),
+            }
+
+        for level, items_, users, reason in steps:
+            title = (
+                _("重大隐患整改逾期：%(name)s（%(county)s）")
+                if level == "province"
+                else _("整改逾期：%(name)s（%(county)s）")
+            )
+            escalated += _escalate(
+                run, level=level, region=county, items=items_, users=users,
+                title=title % {"name": task.institution.name, "county": county.name},
+                body=body, reason=reason, link=link, task=task,
+            )  # fmt: skip
+    return escalated
+
+
+def _in_province(run: _Run, queryset, path: str):
+    """Rows whose county (at `path`, a Region code column) lies in the campaign's province."""
+    return queryset.filter(**{f"{path}__startswith": run.campaign.province.prefix})
+
+
+def escalate_dismissals(run: _Run) -> int:
+    """Dismissals (清退) still open after their deadline ([personnel])."""
+    from personnel.services import overdue_dismissals
+
+    dismissals = run.scope.institutions(
+        overdue_dismissals(run.today), "staff.view", path="institution"
+    )
+    dismissals = _in_province(run, dismissals, "institution__county__code")
+    escalated = 0
+    for dismissal in dismissals.select_related("institution__county").order_by("pk"):
+        county = dismissal.institution.county
+        item = Late(f"dismissal:{dismissal.pk}:{dismissal.deadline}", dismissal.deadline)
+        title = _("清退逾期：%(name)s（%(county)s）") % {
+            "name": dismissal.institution.name,
+            "county": county.name,
+        }
+
+        def body(claimed, dismissal=dismissal) -> str:
+            return _(
+                "一名不适宜从业人员的清退期限为%(deadline)s，已逾期 %(days)d 天，"
+                "尚未解除聘用并提交证明。"
+            ) % {
+                "deadline": _date(dismissal.deadline),
+                "days": _late_days(run, dismissal.deadline),
+            }
+
+        for level, items, users, reason in _up_the_levels(
+            run, county, [item],
+            county_reason=_("您负责%(county)s的从业人员清退督办，清退逾期时立即通知您")
+            % {"county": county.name},
+            city_reason=_("清退逾期满 %(n)d 天，按专项行动规定上报市级")
+            % {"n": run.campaign.escalate_to_city_after_days},
+        ):  # fmt: skip
+            escalated += _escalate(
+                run, level=level, region=county, items=items, users=users, title=title,
+                body=body, reason=reason,
+                link=reverse("personnel:dismissal", args=[dismissal.pk]),
+            )  # fmt: skip
+    return escalated
+
+
+def escalate_fee_violations(run: _Run) -> int:
+    """Fee violations ([fees]) not closed or withdrawn by their deadline, per institution."""
+    from fees.models import FeeViolation
+
+    violations = FeeViolation.objects.filter(deadline__lt=run.today).exclude(
+        status__in=FeeViolation.DONE
+    )
+    violations = run.scope.institutions(violations, "fees.view", path="record__institution")
+    violations = _in_province(run, violations, "record__institution__county__code")
+    by_institution: dict[int, list] = {}
+    for violation in violations.select_related("record__institution__county").order_by(
+        "record__institution_id", "deadline", "pk"
+    ):
+        by_institution.setdefault(violation.record.institution_id, []).append(violation)
+    escalated = 0
+    for found in by_institution.values():
+        institution = found[0].record.institution
+        county = institution.county
+        items = [
+            Late(
+                f"fee:{v.pk}:{v.deadline}",
+                v.deadline,
+                _("%(rule)s（%(day)s收费），整改期限%(deadline)s")
+                % {
+                    "rule": v.get_rule_display(),
+                    "day": _date(v.record.charged_on),
+                    "deadline": _date(v.deadline),
+                },
+            )
+            for v in found
+        ]
+        title = _("收费违规整改逾期：%(name)s（%(county)s）") % {
+            "name": institution.name,
+            "county": county.name,
+        }
+
+        def body(claimed: list[Late]) -> str:
+            return _("%(n)d 项收费违规已过整改期限，尚未销号：\n%(lines)s") % {
+                "n": len(claimed),
+                "lines": "\n".join(i.line for i in claimed),
+            }
+
+        link = (
+            reverse("fees:ledger")
+            + "?"
+            + urlencode({"region": county.code, "status": "overdue", "q": institution.name})
+        )
+        for level, items_, users, reason in _up_the_levels(
+            run, county, items,
+            county_reason=_("您负责%(county)s的收费监管，违规收费整改逾期时立即通知您")
+            % {"county": county.name},
+            city_reason=_("收费违规整改逾期满 %(n)d 天，按专项行动规定上报市级")
+            % {"n": run.campaign.escalate_to_city_after_days},
+        ):  # fmt: skip
+            escalated += _escalate(
+                run, level=level, region=county, items=items_, users=users, title=title,
+                body=body, reason=reason, link=link,
+            )  # fmt: skip
+    return escalated
+
+
+def escalate_complaints(run: _Run) -> int:
+    """Complaint cases past their response deadline, and police referrals whose receipt or
+    feedback is late ([complaints]). A suspected offence against a minor goes to the city at
+    once. The message names the case, never its details (complaints/access.py)."""
+    from complaints.models import Category
+    from complaints.services import overdue_cases, overdue_referrals
+
+    mine = Q(campaign=run.campaign) | Q(campaign__isnull=True)
+    cases = run.scope.filter(
+        overdue_cases(run.now).filter(mine), "complaints.view", region="county__code"
+    )
+    mine = Q(case__campaign=run.campaign) | Q(case__campaign__isnull=True)
+    referrals = run.scope.filter(
+        overdue_referrals(run.now).filter(mine), "complaints.view", region="case__county__code"
+    )
+    work = []  # (case, key, due moment, title, body)
+    for case in _in_province(run, cases, "county__code").select_related("county"):
+        work.append(
+            (case, f"case:{case.pk}:{int(case.deadline.timestamp())}", case.deadline,
+             _("投诉举报办理逾期：%(number)s（%(county)s）"),
+             _("%(category)s，处置期限为%(deadline)s，已逾期，尚未办结或移送公安。")
+             % {"category": case.get_category_display(), "deadline": _moment(case.deadline)})
+        )  # fmt: skip
+    for referral in _in_province(run, referrals, "case__county__code").select_related(
+        "case__county"
+    ):
+        stage = referral.overdue_at(run.now)
+        if not stage:
+            continue
+        due = referral.ack_due if stage == "ack" else referral.feedback_due
+        title, text = (
+            (_("公安移送回执逾期：%(number)s（%(county)s）"),
+             _("移送%(unit)s的案件，回执期限为%(deadline)s，尚未登记回执。"))
+            if stage == "ack"
+            else (_("公安移送反馈逾期：%(number)s（%(county)s）"),
+                  _("移送%(unit)s的案件，反馈期限为%(deadline)s，尚未登记反馈。"))
+        )  # fmt: skip
+        work.append(
+            (referral.case, f"referral:{referral.pk}:{stage}:{int(due.timestamp())}", due, title,
+             text % {"unit": referral.police_unit, "deadline": _moment(due)})
+        )  # fmt: skip
+    escalated = 0
+    after = run.campaign.escalate_to_city_after_days
+    for case, key, due, title, text in sorted(work, key=lambda w: (w[0].pk, w[1])):
+        county = case.county
+        minor = case.category == Category.MINOR_OFFENCE
+        item = Late(key, timezone.localdate(due))
+        for level, items, users, reason in _up_the_levels(
+            run, county, [item],
+            county_reason=_("您负责%(county)s的投诉举报办理，办理逾期时立即通知您")
+            % {"county": county.name},
+            city_reason=_("投诉举报办理逾期满 %(n)d 天，按专项行动规定上报市级") % {"n": after},
+            at_once_reason=_("疑似侵害未成年人案件办理逾期，按规定立即上报市级") if minor else "",
+        ):  # fmt: skip
+            escalated += _escalate(
+                run, level=level, region=county, items=items, users=users,
+                title=title % {"number": case.number, "county": county.name},
+                body=lambda claimed, text=text: text, reason=reason,
+                link=reverse("complaints:detail", args=[case.pk]),
+            )  # fmt: skip
     return escalated
 
 
@@ -368,7 +615,12 @@ def run_campaign_jobs(*, campaign: Campaign, now: dt.datetime) -> Tally:
         tally = Tally(
             reminders=send_reminders(run),
             overdue=flag_overdue(run),
-            escalations=escalate_tasks(run),
+            escalations=(
+                escalate_tasks(run)
+                + escalate_dismissals(run)
+                + escalate_fee_violations(run)
+                + escalate_complaints(run)
+            ),
             quota_flags=watch_quotas(run),
         )
     JobRun.objects.create(campaign=campaign, moment=now, **asdict(tally))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count
 from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -156,13 +156,22 @@ QUOTA_PHASES = (Phase.Kind.CITY_SPOT_CHECK, Phase.Kind.PROVINCE_SUPERVISION)
 
 
 @dataclass(frozen=True)
+class OverdueProblem:
+    """One problem past its effective deadline: what an escalation is claimed for."""
+
+    pk: int
+    code: str
+    description: str
+    deadline: dt.date  # its effective deadline (its own after a send-back, else the task's)
+    major: bool
+
+
+@dataclass(frozen=True)
 class OverdueTask:
     """A rectification task with problems past their effective deadline."""
 
     task: RectificationTask
-    since: dt.date  # the earliest effective deadline among its overdue problems
-    major_since: dt.date | None  # the same among its overdue major hazards
-    problems: list[tuple[str, str]]  # (item code, description) of the overdue problems
+    problems: list[OverdueProblem]  # in item order
 
 
 def overdue_tasks(campaign: Campaign, scope: Scope, today: dt.date) -> list[OverdueTask]:
@@ -170,30 +179,16 @@ def overdue_tasks(campaign: Campaign, scope: Scope, today: dt.date) -> list[Over
     findings = finding_list(scope=scope).filter(
         overdue_q(today), task__inspection__round__campaign=campaign
     )
-    rows = (
-        findings.order_by()
-        .values("task_id")
-        .annotate(
-            since=Min(effective_deadline()),
-            major_since=Min(effective_deadline(), filter=Q(severity=ChecklistItem.Severity.MAJOR)),
-        )
-    )
-    rows = {row["task_id"]: row for row in rows}
-    problems: dict[int, list[tuple[str, str]]] = {}
-    for task_id, code, description in findings.order_by("task_id", "item__code").values_list(
-        "task_id", "item__code", "description"
+    rows = findings.annotate(due=effective_deadline()).order_by("task_id", "item__code", "pk")
+    problems: dict[int, list[OverdueProblem]] = {}
+    for pk, task_id, code, description, due, severity in rows.values_list(
+        "pk", "task_id", "item__code", "description", "due", "severity"
     ):
-        problems.setdefault(task_id, []).append((code, description))
-    tasks = task_list(scope=scope).filter(pk__in=rows).select_related("institution__county")
-    return [
-        OverdueTask(
-            task=task,
-            since=rows[task.pk]["since"],
-            major_since=rows[task.pk]["major_since"],
-            problems=problems.get(task.pk, []),
+        problems.setdefault(task_id, []).append(
+            OverdueProblem(pk, code, description, due, severity == ChecklistItem.Severity.MAJOR)
         )
-        for task in tasks.order_by("pk")
-    ]
+    tasks = task_list(scope=scope).filter(pk__in=problems).select_related("institution__county")
+    return [OverdueTask(task=task, problems=problems[task.pk]) for task in tasks.order_by("pk")]
 
 
 class Recipients:
@@ -214,6 +209,10 @@ class Recipients:
 
     def city_staff(self, code: str) -> list:
         return self._role(Role.CITY_STAFF, code)
+
+    def city_education(self, code: str) -> list:
+        """The city's education staff: vetting, fees and complaints are education's work."""
+        return self._role(Role.CITY_STAFF, code, Department.EDUCATION)
 
     def province_staff(self, code: str) -> list:
         return self._role(Role.PROVINCE_STAFF, code)

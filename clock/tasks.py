@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
+from personnel.imports import purge_stale_staff_uploads
 
 from . import jobs
 
@@ -36,7 +37,15 @@ def tick(self, now: str | None = None) -> int:
     ids = list(Campaign.objects.filter(is_active=True).values_list("pk", flat=True))
     for campaign_id in ids:
         enqueue_campaign_jobs(campaign_id, now=moment)
+    transaction.on_commit(purge_uploads.delay)
     return len(ids)
+
+
+@shared_task(name="clock.tasks.purge_uploads", **RELIABLE)
+def purge_uploads(self) -> int:
+    """Hourly: staff and check-result sheets (whole ID numbers) left unconfirmed for a day
+    lose their file (personnel/imports.py)."""
+    return purge_stale_staff_uploads()
 
 
 @shared_task(name="clock.tasks.run_campaign", **RELIABLE)

@@ -15,7 +15,7 @@ from rest_framework.permissions import BasePermission
 from accounts.scope import scope_for
 from institutions.selectors import within_region
 
-from . import access, selectors
+from . import access, selectors, services
 from .models import Case, Category, Referral
 
 
@@ -73,6 +73,17 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ComplaintsPermission]
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
+
+    def get_serializer(self, *args, **kwargs):
+        # Whatever is about to be serialized (a page, a list, one case) is shown: each minor
+        # case among it is a read of its details, and logged.
+        if args and not kwargs.get("data"):
+            shown = args[0]
+            for case in [shown] if isinstance(shown, Case) else list(shown):
+                services.log_minor_read(
+                    case=case, actor=self.request.user, request=self.request, via="api"
+                )
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         scope = scope_for(self.request.user)

@@ -13,3 +13,9 @@ class ComplaintsConfig(AppConfig):
         from .importer import IMPORT_KINDS
 
         runs.IMPORTERS.update(IMPORT_KINDS)
+
+        # The public limits count clients by accounts.audit.client_ip: a TRUSTED_PROXIES entry
+        # that is not an address or network stops the process here, not at the first request.
+        from accounts.audit import trusted_networks
+
+        trusted_networks()

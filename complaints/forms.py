@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Region
 
-from .attachments import MAX_FILES
+from .attachments import MAX_BYTES, MAX_FILES
 from .models import OFFICER_CHANNELS, Category, Referral
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
@@ -45,7 +45,14 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > MAX_FILES:
             raise forms.ValidationError(_("最多上传 5 个附件"))
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        for f in cleaned:
+            # The size the upload handler counted, before anything is read into memory.
+            if f is not None and (f.size or 0) > MAX_BYTES:
+                raise forms.ValidationError(
+                    _("“%(name)s”超过 10 MB") % {"name": (f.name or _("附件"))[-200:]}
+                )
+        return cleaned
 
 
 def _clean_phone(value: str) -> str:
@@ -142,9 +149,22 @@ class TriageForm(forms.Form):
     note = forms.CharField(label=_("分办意见"), max_length=500, required=False,
                            widget=forms.TextInput(attrs=_TEXT))  # fmt: skip
 
-    def __init__(self, *args, officers, **kwargs):
+    def __init__(self, *args, officers, lock_category: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         from accounts.models import User
+
+        if lock_category:
+            # A minor-offence case whose details this officer does not see: they may assign
+            # it, but not reclassify it (that would open its details to others).
+            self.fields["category"].choices = [
+                c for c in Category.choices if c[0] == Category.MINOR_OFFENCE
+            ]
+            self.fields["category"].help_text = _(
+                "只有能查看详情的人员可以更改涉未成年人案件的类别"
+            )
+            self.fields["category"].error_messages["invalid_choice"] = _(
+                "涉未成年人案件只能由能查看其详情的人员（承办人等）更改类别"
+            )
 
         self.fields["assignees"].queryset = User.objects.filter(pk__in=[u.pk for u in officers])
         self.fields["assignees"].label_from_instance = lambda u: f"{u}（{u.username}）"
@@ -199,6 +219,21 @@ class CloseForm(forms.Form):
         label=_("办理结果"), max_length=5000, widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
         error_messages={"required": _("请填写办理结果")},
     )  # fmt: skip
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("查看理由"), max_length=200,
+        widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off",
+                                      "placeholder": _("如：回访反映人，核实情况")}),
+        error_messages={"required": _("请填写查看完整联系方式的理由")},
+    )  # fmt: skip
+
+    def clean_reason(self):
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError(_("请填写查看完整联系方式的理由"))
+        return reason
 
 
 class LookupForm(forms.Form):

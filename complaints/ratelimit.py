@@ -1,8 +1,13 @@
 """Per-IP limits for the public pages, on Django's cache (Redis in production, local memory in
-the demo). A fixed window: simple, and good enough to stop a script hammering the form."""
+the demo). A fixed window: simple, and good enough to stop a script hammering the form.
+
+The address is the client's as accounts.audit.client_ip finds it behind the TLS proxy
+(settings.TRUSTED_PROXIES); an IPv6 client is counted by its /64, since one subscriber
+usually holds a whole /64 and could otherwise take a fresh address for every request."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.core.cache import cache
@@ -17,14 +22,27 @@ LIMITS: dict[str, tuple[int, int]] = {
 KEY_PREFIX = "complaints:ratelimit"
 
 
-def _key(name: str, ip: str, window: int) -> str:
-    return f"{KEY_PREFIX}:{name}:{ip}:{int(time.time() // window)}"
+def client_group(ip: str | None) -> str:
+    """What is counted: an IPv4 address, or the /64 network of an IPv6 address."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return ip or "unknown"
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _key(name: str, ip: str | None, window: int) -> str:
+    return f"{KEY_PREFIX}:{name}:{client_group(ip)}:{int(time.time() // window)}"
 
 
 def hit(request, name: str) -> bool:
     """Count one request; False once the IP has used up this window's allowance."""
     limit, window = LIMITS[name]
-    key = _key(name, client_ip(request) or "unknown", window)
+    key = _key(name, client_ip(request), window)
     if cache.add(key, 1, timeout=window + 1):
         return True
     try:

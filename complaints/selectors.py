@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.conf import settings
 from django.db.models import BooleanField, Q, QuerySet, Value, When
 from django.db.models import Case as Switch
 from django.utils import timezone
@@ -56,12 +57,19 @@ def referral_overdue_q(now=None) -> Q:
 
 
 def status_for_code(code: str) -> str | None:
-    """The status label of the case with this tracking code, or None. Nothing else leaves."""
-    digest = services.tracking_digest(code)
-    found = Case.objects.filter(tracking_digest=digest).values_list("tracking_digest", "status")
+    """The status label of the case with this tracking code, or None. Nothing else leaves.
+    Digests under SECRET_KEY_FALLBACKS are accepted too, so a key rotation keeps old codes."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    digests = [services.tracking_digest(code, secret=secret) for secret in secrets]
+    found = Case.objects.filter(tracking_digest__in=digests).values_list(
+        "tracking_digest", "status"
+    )
     stored, status = next(iter(found), ("0" * 64, None))
     # Constant-time, so the answer's timing says nothing about how close a guess came.
-    if not hmac.compare_digest(stored, digest) or status is None:
+    matched = False
+    for digest in digests:
+        matched |= hmac.compare_digest(stored, digest)
+    if not matched or status is None:
         return None
     return str(Case.Status(status).label)
 

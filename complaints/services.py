@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
@@ -53,8 +54,16 @@ def normalize_code(code: str) -> str:
     return text.replace("O", "0").replace("I", "1")
 
 
-def tracking_digest(code: str) -> str:
-    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+# The tracking code is kept only as a keyed digest: without settings.SECRET_KEY a copy of
+# the table cannot be searched for codes (60 bits is within reach of an offline search
+# of a plain hash). HMAC over the code's SHA-256, so that migration 0004 could re-key
+# the digests stored before (the codes themselves were never kept).
+TRACKING_SALT = "complaints.Case.tracking_digest"
+
+
+def tracking_digest(code: str, *, secret: str | None = None) -> str:
+    plain = hashlib.sha256(normalize_code(code).encode()).hexdigest()
+    return salted_hmac(TRACKING_SALT, plain, secret=secret, algorithm="sha256").hexdigest()
 
 
 def mask_name(name: str) -> str:
@@ -265,12 +274,21 @@ def assignable_officers(case: Case) -> list[User]:
     return sorted({g.user for g in grants}, key=lambda u: u.username)
 
 
+def _names(users) -> list[str]:
+    return [str(u) for u in users]
+
+
 @transaction.atomic
 def case_triage(
     *, case: Case, actor, scope: Scope, category: str, assignees: list[User],
-    deadline: dt.datetime | None = None, note: str = "",
+    deadline: dt.datetime | None = None, note: str = "", request=None,
 ) -> Case:  # fmt: skip
-    """Assign officers, (re)classify, set the response deadline (by category unless given)."""
+    """Assign officers, (re)classify, set the response deadline (by category unless given).
+
+    Any triage officer of the region may assign (themselves included), but only someone who
+    already sees a minor-offence case's details may reclassify it away from that category,
+    which would open its details to the region's officers and sector departments. Every
+    change of assignees or category is an audit event and a line in the case's history."""
     if not access.can_change(case, scope):
         raise PermissionDenied
     locked = _lock(case)
@@ -278,6 +296,15 @@ def case_triage(
         raise ValidationError(_("该案件已办结，不能再分办"))
     if category not in Category.values:
         raise ValidationError({"category": _("请选择反映问题的类别")})
+    old_category = locked.category
+    if (
+        old_category == Category.MINOR_OFFENCE
+        and category != old_category
+        and not access.can_see_details(locked, scope, actor)
+    ):
+        raise ValidationError(
+            {"category": _("涉未成年人案件只能由能查看其详情的人员（承办人等）更改类别")}
+        )
     allowed = {u.pk for u in assignable_officers(locked)}
     if not assignees:
         raise ValidationError({"assignees": _("请至少选择一名承办人")})
@@ -285,15 +312,36 @@ def case_triage(
         raise ValidationError({"assignees": _("承办人须为该县（市、区）或所在市的教育部门人员")})
     if deadline is None:
         deadline = locked.received_at + dt.timedelta(hours=rule_for(category).response_hours)
-    before = set(locked.assignees.values_list("pk", flat=True))
+    previous = sorted(locked.assignees.all(), key=lambda u: u.username)
+    before = {u.pk for u in previous}
+    after = sorted({u.pk: u for u in assignees}.values(), key=lambda u: u.username)
     locked.category = category
     locked.deadline = deadline
     if locked.status == Case.Status.NEW:
         locked.status = Case.Status.ASSIGNED
-    locked._change_reason = note or _("分办")
+    locked._change_reason = (note or _("分办"))[:100]
     locked.save()
-    locked.assignees.set(assignees)
-    fresh = [u for u in assignees if u.pk not in before]
+    locked.assignees.set(after)
+    if category != old_category:
+        audit_log(
+            kind=AuditEvent.Kind.OTHER, actor=actor, request=request, obj=locked,
+            reason=_("更改投诉举报类别"),
+            detail={"change": "category", "before": old_category, "after": category},
+        )  # fmt: skip
+    if before != {u.pk for u in after}:
+        audit_log(
+            kind=AuditEvent.Kind.OTHER, actor=actor, request=request, obj=locked,
+            reason=_("更改投诉举报承办人"),
+            detail={"change": "assignees", "before": [u.username for u in previous],
+                    "after": [u.username for u in after]},
+        )  # fmt: skip
+        # A history line of its own: the triage note stays readable above it.
+        locked._change_reason = (
+            _("承办人：%(before)s → %(after)s")
+            % {"before": "、".join(_names(previous)) or "—", "after": "、".join(_names(after))}
+        )[:100]
+        locked.save(update_fields=["status"])
+    fresh = [u for u in after if u.pk not in before]
     notify(
         users=fresh,
         kind=Notification.Kind.OTHER,
@@ -353,15 +401,37 @@ def case_close(*, case: Case, actor, scope: Scope, result: str) -> Case:
     return locked
 
 
-def contact_reveal(*, case: Case, actor, scope: Scope, request=None) -> dict:
-    """The reporter's contact in full, for the officer handling the case; always logged."""
+def contact_reveal(*, case: Case, actor, scope: Scope, reason: str, request=None) -> dict:
+    """The reporter's contact in full, for the officer handling the case; always logged, with
+    the reason the officer typed."""
     if not access.can_handle(case, scope, actor):
         raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写查看完整联系方式的理由")})
     audit_log(
         kind=AuditEvent.Kind.REVEAL, actor=actor, request=request, obj=case,
-        reason=_("查看投诉人联系方式"),
+        reason=_("查看投诉人联系方式：%(reason)s") % {"reason": reason[:500]},
+        detail={"what": "complaint_contact"},
     )  # fmt: skip
     return contact_open(case)
+
+
+def log_minor_read(*, case: Case, actor, request=None, via: str) -> None:
+    """Record that the details of a suspected offence against a minor were shown to someone
+    (a page, a re-rendered page, the API, an export, an attachment). Other cases: nothing."""
+    if case.category != Category.MINOR_OFFENCE:
+        return
+    reasons = {
+        "page": _("查看涉未成年人案件详情"),
+        "api": _("通过接口读取涉未成年人案件详情"),
+        "export": _("导出涉未成年人案件详情"),
+        "attachment": _("查看涉未成年人案件附件"),
+    }
+    audit_log(
+        kind=AuditEvent.Kind.REVEAL, actor=actor, request=request, obj=case,
+        reason=reasons[via], detail={"what": "minor_case", "via": via},
+    )  # fmt: skip
 
 
 # -- referrals to public security ------------------------------------------------------

@@ -11,19 +11,18 @@ from django.db.models import Case as Switch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.audit import audit_log
-from accounts.models import AuditEvent
 from accounts.scope import Scope, get_in_scope_or_404, scope_for
 from inspections.selectors import inspection_list, task_list
 from institutions.selectors import region_list, within_region
 from institutions.tabular.download import ledger_download, title_region_name
 
-from . import access, selectors, services
+from . import access, attachments, selectors, services
 from .exporters import ComplaintLedger
 from .forms import (
     AckForm,
@@ -32,6 +31,7 @@ from .forms import (
     LinkForm,
     OfficerComplaintForm,
     ReferForm,
+    RevealForm,
     TriageForm,
 )  # fmt: skip
 from .models import Attachment, Case, Category, Channel
@@ -110,6 +110,9 @@ class CaseExportView(ComplaintsMixin, View):
 
     def get(self, request):
         qs = filtered_cases(self.cases(), request.GET).prefetch_related("referrals")
+        # The ledger carries the details of the minor cases this user may see: each is a read.
+        for case in qs.filter(shows_details=True, category=Category.MINOR_OFFENCE):
+            services.log_minor_read(case=case, actor=request.user, request=request, via="export")
         region = title_region_name(scope=self.scope, request=request) if self.scope.can(
             access.VIEW) else ""  # fmt: skip
         return ledger_download(
@@ -141,7 +144,7 @@ class CaseCreateView(ComplaintsMixin, TemplateView):
                     institution_name=data["institution_name"], description=data["description"],
                     reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
                     received_at=data["received_at"],
-                    files=[(f.name, f.read()) for f in data["files"]],
+                    files=[attachments.read_upload(f) for f in data["files"]],
                 )  # fmt: skip
             except ValidationError as exc:
                 _errors_to_form(form, exc)
@@ -172,11 +175,10 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         scope, now = self.scope, timezone.now()
         user = self.request.user
         details = access.can_see_details(case, scope, user)
-        if details and case.is_minor_offence and self.request.method == "GET":
-            audit_log(
-                kind=AuditEvent.Kind.REVEAL, actor=self.request.user, request=self.request,
-                obj=case, reason=_("查看涉未成年人案件详情"),
-            )  # fmt: skip
+        if details:
+            # Every rendering that shows a minor case's details is a read, whatever brought
+            # it about: a visit, a page shown again after a refused action, a contact reveal.
+            services.log_minor_read(case=case, actor=user, request=self.request, via="page")
         can_change, can_handle = (
             access.can_change(case, scope),
             access.can_handle(case, scope, user),
@@ -189,6 +191,7 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         if can_change and case.is_open:
             forms["triage_form"] = TriageForm(
                 officers=services.assignable_officers(case),
+                lock_category=case.is_minor_offence and not details,
                 initial={"category": case.category, "assignees": list(case.assignees.all())},
             )
         if can_handle and case.is_open:
@@ -198,6 +201,8 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
                 forms["link_form"] = _link_form(case, scope)
         if can_answer:
             forms["ack_form"], forms["feedback_form"] = AckForm(), FeedbackForm()
+        if can_handle and case.contact_masked and not kwargs.get("contact"):
+            forms["reveal_form"] = RevealForm()
         forms.update({k: v for k, v in kwargs.items() if k.endswith("_form")})
         return super().get_context_data(
             case=case, details=details, referrals=referrals,
@@ -208,6 +213,16 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
             if details else [],
             contact=kwargs.get("contact"), **forms,
         )  # fmt: skip
+
+    def get(self, request, *args, **kwargs):
+        return detail_response(request, self.get_context_data(**kwargs))
+
+
+def detail_response(request, context, status=200):
+    """The case page; never kept by a browser or proxy cache (details, a revealed contact)."""
+    response = render(request, CaseDetailView.template_name, context, status=status)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _default_unit(case: Case) -> str:
@@ -248,7 +263,7 @@ class _CaseAction(ComplaintsMixin, View):
                 return redirect("complaints:detail", pk=case.pk)
         view = CaseDetailView(request=request, kwargs={"pk": pk}, scope=self.scope)
         context = view.get_context_data(case=case, **{self.form_name: form})
-        return render(request, CaseDetailView.template_name, context, status=400)
+        return detail_response(request, context, status=400)
 
 
 class TriageView(_CaseAction):
@@ -260,13 +275,17 @@ class TriageView(_CaseAction):
         return _("已分办")
 
     def form(self, case, data):
-        return TriageForm(data, officers=services.assignable_officers(case))
+        locked = case.is_minor_offence and not access.can_see_details(
+            case, self.scope, self.request.user
+        )
+        return TriageForm(data, officers=services.assignable_officers(case), lock_category=locked)
 
     def act(self, case, form):
         d = form.cleaned_data
         services.case_triage(
             case=case, actor=self.request.user, scope=self.scope, category=d["category"],
             assignees=list(d["assignees"]), deadline=d["deadline"], note=d["note"],
+            request=self.request,
         )  # fmt: skip
 
 
@@ -367,12 +386,22 @@ class RevealContactView(ComplaintsMixin, View):
 
     def post(self, request, pk):
         case = self.get_case(pk)
-        contact = services.contact_reveal(case=case, actor=request.user, scope=self.scope,
-                                          request=request)  # fmt: skip
+        if not access.can_handle(case, self.scope, request.user):
+            raise PermissionDenied
+        form = RevealForm(request.POST)
+        contact, status = None, 400
+        if form.is_valid():
+            try:
+                contact = services.contact_reveal(
+                    case=case, actor=request.user, scope=self.scope,
+                    reason=form.cleaned_data["reason"], request=request,
+                )  # fmt: skip
+                status = 200
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
         view = CaseDetailView(request=request, kwargs={"pk": pk}, scope=self.scope)
-        return render(
-            request, self.template_name, view.get_context_data(case=case, contact=contact)
-        )
+        context = view.get_context_data(case=case, contact=contact, reveal_form=form)
+        return detail_response(request, context, status=status)
 
 
 _TYPES = {Attachment.Kind.JPG: "image/jpeg", Attachment.Kind.PDF: "application/pdf"}
@@ -386,13 +415,14 @@ class AttachmentView(ComplaintsMixin, View):
         attachment = get_in_scope_or_404(
             Attachment.objects.filter(case__in=visible).select_related("case"), pk=pk
         )
-        if attachment.case.is_minor_offence:
-            audit_log(kind=AuditEvent.Kind.REVEAL, actor=request.user, request=request,
-                      obj=attachment.case, reason=_("查看涉未成年人案件附件"))  # fmt: skip
+        services.log_minor_read(case=attachment.case, actor=request.user, request=request,
+                                via="attachment")  # fmt: skip
         with attachment.file.open("rb") as handle:
             data = handle.read()
         response = HttpResponse(data, content_type=_TYPES[attachment.kind])
-        response["Content-Disposition"] = content_disposition_header(False, attachment.name)
+        # Always a download, never rendered in the site's origin; should a browser render
+        # it anyway, the sandbox gives it no scripts, forms or same-origin rights.
+        response["Content-Disposition"] = content_disposition_header(True, attachment.name)
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"

@@ -1,24 +1,23 @@
-"""Complaint sheet import: upload → preview → confirm, on the register's import runs. Thin."""
+"""Complaint sheet import: upload → preview → confirm, on the register's import runs. Thin.
+The uploaded sheet is deleted as soon as the run no longer needs it (complaints/imports.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.scope import get_in_scope_or_404
-from institutions import tasks
 from institutions.tabular import runs
 from institutions.tabular.download import XLSX, download
 from institutions.tabular.upload import MAX_UPLOAD_BYTES
 from institutions.views_import import ImportErrorsExport
 
-from . import access, selectors
-from .importer import KIND, template_xlsx
+from . import access, imports, selectors
+from .importer import template_xlsx
 from .views import ComplaintsMixin
 
 
@@ -52,18 +51,15 @@ class ImportView(_ImportMixin, TemplateView):
             error = _("文件过大，上限为 %(limit)d MB") % {"limit": MAX_UPLOAD_BYTES // 1024 // 1024}
         else:
             try:
-                run = runs.import_run_create(
-                    actor=request.user, kind=KIND, file_name=upload.name, data=upload.read()
+                run = imports.run_create(
+                    actor=request.user, file_name=upload.name, data=upload.read()
                 )
             except ValidationError as exc:
                 error = "；".join(exc.messages)
         if error:
             context = self.get_context_data(upload_error=error)
             return render(request, self.template_name, context, status=400)
-        if run.file.size <= runs.INLINE_LIMIT_BYTES:
-            runs.import_run_check(run_id=run.pk)
-        else:
-            transaction.on_commit(lambda: tasks.import_run_check_task.delay(run.pk))
+        imports.check_now_or_later(run)
         return redirect("complaints:import_run", pk=run.pk)
 
 
@@ -83,10 +79,8 @@ class ImportRunConfirmView(_ImportMixin, View):
         run = self.run(pk)
         if not runs.import_run_confirm(run=run, actor=request.user):
             messages.error(request, _("这次导入不能确认：请先修正错误并重新上传，或它已经确认过"))
-        elif run.file.size <= runs.INLINE_LIMIT_BYTES:
-            runs.import_run_write(run_id=run.pk)
         else:
-            transaction.on_commit(lambda: tasks.import_run_write_task.delay(run.pk))
+            imports.write_now_or_later(run)
         return redirect("complaints:import_run", pk=run.pk)
 
 

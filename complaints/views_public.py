@@ -1,7 +1,7 @@
 """The public's door: file a complaint without an account, and look up its status.
 
 Rate-limited per IP; a captcha on the form; the tracking code is shown once, on the page
-after filing (it is kept only as a hash); a lookup answers with the status and nothing else.
+after filing (it is kept only as a keyed hash); a lookup answers with the status and nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from . import captcha, ratelimit, selectors, services
+from . import attachments, captcha, ratelimit, selectors, services
 from .forms import LookupForm, PublicComplaintForm
 
 _SUBMITTED = "complaints_submitted_code"
@@ -59,7 +59,7 @@ class PublicComplaintView(View):
                 category=data["category"], county_code=data["county"],
                 institution_name=data["institution_name"], description=data["description"],
                 reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
-                files=[(f.name, f.read()) for f in data["files"]],
+                files=[attachments.read_upload(f) for f in data["files"]],
             )  # fmt: skip
         except ValidationError as exc:
             _add_errors(form, exc)

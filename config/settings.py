@@ -53,6 +53,9 @@ DEBUG = envbool("DEBUG", "0")
 SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-key-do-not-deploy" if DEBUG else None)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# The reverse proxies (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16) whose
+# X-Forwarded-For is believed; see accounts.audit.client_ip. Empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -32,16 +32,27 @@ def province_of(county_code: str) -> str:
     return county_code[:2] + "0000"
 
 
-class RuleTable:
-    """The active campaign's fee rule per (province, category), fetched once."""
+def current_campaigns():
+    """The campaign whose rules apply in each province: its newest active one."""
+    seen: set[str] = set()
+    for campaign in Campaign.objects.filter(is_active=True).order_by("-starts_on", "-id"):
+        if campaign.province_id in seen:
+            continue
+        seen.add(campaign.province_id)
+        yield campaign
 
-    def __init__(self):
+
+class RuleTable:
+    """The fee rule per (province, category), fetched once.
+
+    By default the rules of each province's newest active campaign; with `campaign`, that
+    campaign's rules only (a re-check after its rule table was edited).
+    """
+
+    def __init__(self, campaign: Campaign | None = None):
         self._rules: dict[tuple[str, str], FeeRule] = {}
-        seen: set[str] = set()
-        for campaign in Campaign.objects.filter(is_active=True).order_by("-starts_on", "-id"):
-            if campaign.province_id in seen:
-                continue
-            seen.add(campaign.province_id)
+        campaigns = [campaign] if campaign is not None else current_campaigns()
+        for campaign in campaigns:
             for rule in campaign.fee_rules.all():
                 self._rules[(campaign.province_id, rule.category)] = rule
 
@@ -98,6 +109,7 @@ class Changes:
         return "；".join(parts)
 
 
+@transaction.atomic
 def evaluate_records(
     records: Iterable[FeeRecord], *, actor, table: RuleTable | None = None, fresh: bool = False
 ) -> Changes:
@@ -114,6 +126,7 @@ def evaluate_records(
     deadline = timezone.localdate() + dt.timedelta(days=RECTIFY_DAYS)
     to_create: list[FeeViolation] = []
     checked_ids: list[int] = []
+    refunded: list[FeeRecord] = []
     for record in records:
         rule = table.for_institution(record.institution)
         if rule is None:
@@ -171,18 +184,26 @@ def evaluate_records(
                 violation.save()
                 changes.withdrawn.append((record.pk, name))
         if not fresh and record.refunds.exists():
-            changes.closed.extend((record.pk, r) for r in close_if_refunded(record, actor=actor))
+            refunded.append(record)
     insert_with_history(to_create, FeeViolation, user=actor, reason=_("收费规则核查"))
+    # After the insert: a violation found just now may already be covered by the refunds.
+    for record in refunded:
+        changes.closed.extend((record.pk, r) for r in close_if_refunded(record, actor=actor))
     if checked_ids:
         FeeRecord.objects.filter(pk__in=checked_ids).update(checked_at=now)
     return changes
 
 
 def close_if_refunded(record: FeeRecord, *, actor) -> list[str]:
-    """Close every open violation of the charge whose required refund is now covered."""
+    """Close every open violation of the charge whose required refund is now covered.
+
+    The violations are read locked, so a report or close happening at the same moment
+    (fees/services.py, which locks them too) is not overwritten with what was read before.
+    """
     refunded = sum((r.amount for r in record.refunds.all()), start=rules.FEN * 0)
     closed = []
-    for violation in record.violations.exclude(status__in=FeeViolation.DONE):
+    pending = record.violations.select_for_update().exclude(status__in=FeeViolation.DONE)
+    for violation in pending.order_by("pk"):
         if refunded >= violation.excess:
             violation.status = FeeViolation.Status.CLOSED
             violation.closure = FeeViolation.Closure.REFUNDED
@@ -199,15 +220,14 @@ def close_if_refunded(record: FeeRecord, *, actor) -> list[str]:
 
 
 def open_records(campaign: Campaign):
-    """Charges the campaign's rules still decide: in its province, and not yet settled.
+    """The charges the campaign's rules decide: every charge in its province.
 
-    A charge is settled once one of its violations was closed (refunded or proven
-    compliant): that decision stands when the rule table changes later.
+    Settled decisions are kept one violation at a time: evaluate_records never touches a
+    closed violation, while the charge's other violations are still updated, withdrawn
+    or found.
     """
-    settled = FeeViolation.objects.filter(status=FeeViolation.Status.CLOSED).values("record_id")
     return (
         FeeRecord.objects.filter(institution__county__code__startswith=campaign.province_id[:2])
-        .exclude(pk__in=settled)
         .select_related("institution")
         .prefetch_related("violations", "refunds")
         .order_by("pk")
@@ -216,12 +236,17 @@ def open_records(campaign: Campaign):
 
 @transaction.atomic
 def fee_records_reevaluate(*, campaign: Campaign, actor) -> Changes:
-    """After the rule table changed: re-check the open charges and say what changed.
+    """After the campaign's rule table changed: re-check its charges with its rules and say
+    what changed.
 
     Called by `manage.py reevaluate_fees`; campaign.services.fee_rules_update should call
     it after saving the rules (see the report of [complaints-fees]).
     """
-    changes = evaluate_records(open_records(campaign).iterator(chunk_size=2000), actor=actor)
+    changes = evaluate_records(
+        open_records(campaign).iterator(chunk_size=2000),
+        actor=actor,
+        table=RuleTable(campaign),
+    )
     audit_log(
         kind=AuditEvent.Kind.OTHER,
         actor=actor,

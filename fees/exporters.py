@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inspections.models import Finding
 from institutions.tabular.export import ListExporter
 
 from .models import FeeViolation, Refund
@@ -22,7 +23,8 @@ class FeeLedger(ListExporter):
     """One row per violation, with its charge and the refunds recorded for that charge.
 
     The summary above the table carries the region's figures (fees.selectors.fee_figures),
-    the same numbers the page shows.
+    the same numbers the page shows; when the list is narrowed by status, rule or words,
+    the figures of the rows listed instead (fees.selectors.violation_figures).
     """
 
     sheet_title = "收费违规与退费台账"
@@ -35,9 +37,18 @@ class FeeLedger(ListExporter):
     widths = [30, 22, 10, 16, 10, 16, 12, 8, 12, 12, 12, 10, 20, 10, 10, 12, 12, 12, 40, 12,
               10, 8, 12, 18, 40]  # fmt: skip
 
-    def __init__(self, queryset: QuerySet, *, figures: dict | None = None, region_name: str = ""):
-        """`queryset`: an already scoped and filtered violation list."""
+    def __init__(
+        self,
+        queryset: QuerySet,
+        *,
+        figures: dict | None = None,
+        region_name: str = "",
+        findings: QuerySet | None = None,
+    ):
+        """`queryset`: an already scoped and filtered violation list; `findings`: the §五
+        problems found at inspections (fees.selectors.fee_findings), listed after them."""
         self.queryset = queryset
+        self.findings = findings
         self.figures = figures
         self.region_name = region_name
         self.today = timezone.localdate()
@@ -52,11 +63,23 @@ class FeeLedger(ListExporter):
         if not self.figures:
             return []
         f = self.figures
+        found = [(_("检查发现的收费问题（第五项）"), f["findings"])] if "findings" in f else []
+        if "conditions" in f:
+            # A filtered ledger (fees.selectors.violation_figures): the rows listed below.
+            return [
+                (_("筛选条件"), f["conditions"]),
+                (_("违规条数"), f["violations"]),
+                (_("涉及收费笔数"), f["violating_charges"]),
+                (_("超出限额金额（元）"), f["over_limit_amount"]),
+                (_("所列收费已退费金额（元）"), f["refunded_amount"]),
+                *found,
+            ]
         return [
             (_("核查收费笔数"), f["checked"]),
             (_("违规条数"), f["violations"]),
             (_("超出限额金额（元）"), f["over_limit_amount"]),
             (_("已退费金额（元）"), f["refunded_amount"]),
+            *found,
         ]
 
     def rows(self):
@@ -101,3 +124,22 @@ class FeeLedger(ListExporter):
                 _local(v.closed_at),
                 v.close_note or v.report_note,
             ]
+        yield from self._finding_rows()
+
+    def _finding_rows(self):
+        """§五 problems (明码标价, 体外循环, 价格欺诈、虚假宣传…) in the same columns: no
+        charge, the checklist item as the rule, the problem's own deadline and state."""
+        if self.findings is None:
+            return
+        statuses = dict(Finding.Status.choices)
+        for f in self.findings.iterator(chunk_size=2000):
+            institution = f.task.institution
+            closed = f.status == Finding.Status.CLOSED
+            yield [
+                institution.name, institution.credit_code, institution.county.name,
+                "", "", "", None, None, None, None, None, None,
+                _("检查发现 %(code)s：%(text)s") % {"code": f.item.code, "text": f.item.text},
+                "", f.description, None, None, None, "",
+                f.effective_deadline, statuses.get(f.status, f.status), f.overdue_on(self.today),
+                _("复查销号") if closed else "", _local(f.verified_at), f.requirement,
+            ]  # fmt: skip

@@ -9,10 +9,16 @@ from django_filters import rest_framework as filters
 from institutions.selectors import within_region
 
 from .models import FeeRecord, FeeViolation
-from .selectors import overdue_q
+from .selectors import OVERDUE, UNSETTLED, overdue_q
 
 VIOLATING, COMPLIANT, UNCHECKED = "violating", "compliant", "unchecked"
-OVERDUE = "overdue"
+# The ledger's status choices: the stored states, then two of them together (未销号: open
+# or reported, the dashboard's figure) and the overdue ones.
+VIOLATION_STATUSES = [
+    *FeeViolation.Status.choices,
+    (UNSETTLED, _("未销号")),
+    (OVERDUE, _("已逾期")),
+]
 
 
 def _live(rule: str | None = None):
@@ -65,9 +71,7 @@ class FeeViolationFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label=_("机构名称或合同编号"))
     region = filters.CharFilter(method="filter_region", label=_("县区（或市）代码"))
     rule = filters.ChoiceFilter(choices=FeeViolation.Rule.choices)
-    status = filters.ChoiceFilter(
-        choices=[*FeeViolation.Status.choices, (OVERDUE, _("已逾期"))], method="filter_status"
-    )
+    status = filters.ChoiceFilter(choices=VIOLATION_STATUSES, method="filter_status")
     record = filters.NumberFilter(field_name="record_id")
 
     class Meta:
@@ -86,6 +90,8 @@ class FeeViolationFilterSet(filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == OVERDUE:
             return queryset.filter(overdue_q())
+        if value == UNSETTLED:
+            return queryset.exclude(status__in=FeeViolation.DONE)
         return queryset.filter(status=value)
 
 

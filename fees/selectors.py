@@ -8,12 +8,18 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.scope import Scope
+from inspections.models import Finding
+from inspections.selectors import finding_list
+from inspections.selectors import overdue_q as finding_overdue_q
 from institutions.models import ImportRun
 
 from .importer import IMPORT_PERMISSION, KIND
 from .models import FeeRecord, FeeViolation, Refund
 
 ZERO = Decimal("0.00")
+# Ledger status filters beyond the stored states (fees/filters.py): not yet closed (open or
+# reported), and past the deadline while not closed.
+UNSETTLED, OVERDUE = "unsettled", "overdue"
 
 
 def fee_record_list(*, scope: Scope, permission: str = "fees.view") -> QuerySet:
@@ -62,6 +68,23 @@ def import_run_list(*, scope: Scope, user) -> QuerySet:
     return ImportRun.objects.filter(created_by=user, kind=KIND).select_related("created_by")
 
 
+def violation_figures(violations: QuerySet) -> dict:
+    """The figures of exactly these violations (a filtered ledger): how many, on how many
+    charges, the yuan above the limits (each charge once, at its largest excess) and the yuan
+    refunded on those charges."""
+    plain = violations.order_by()
+    per_record = plain.values("record_id").annotate(largest=Max("excess"))
+    refunded = Refund.objects.filter(record_id__in=plain.values("record_id")).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return {
+        "violations": plain.count(),
+        "violating_charges": len(per_record),
+        "over_limit_amount": sum((row["largest"] for row in per_record), start=ZERO),
+        "refunded_amount": refunded or ZERO,
+    }
+
+
 def fee_figures(scope: Scope, region_prefix: str = "") -> dict:
     """The dashboard figures for one region (a code prefix: "14", "1401", "140105"; "" = all).
 
@@ -69,6 +92,8 @@ def fee_figures(scope: Scope, region_prefix: str = "") -> dict:
     violations and by_rule: live violations (withdrawn ones never were); over_limit: yuan
     above the limits, each charge counted once at its largest excess (a charge over both the
     period and the hours limit is one sum of money, not two); refunded: yuan refunded.
+    open: violations not yet closed (open or reported), the ledger's list with
+    `status=<open_filter>`; overdue: those past their deadline, `status=overdue`.
     """
     prefix = region_prefix or ""
     records = fee_record_list(scope=scope).filter(institution__county__code__startswith=prefix)
@@ -108,4 +133,38 @@ def fee_figures(scope: Scope, region_prefix: str = "") -> dict:
         "over_limit_amount": over_limit,
         "refunded_amount": refunded or ZERO,
         **status_counts,
+        "open_filter": UNSETTLED,
     }
+
+
+# The checklist's §五 items (明码标价, 体外循环, 价格欺诈、虚假宣传…) are found on site by
+# inspections; they belong on the fee ledger beside the charges the rule table flagged.
+FEE_SECTION = "五"
+
+
+def fee_findings(*, scope: Scope, region_prefix: str, params=None) -> QuerySet:
+    """Section-五 problems found at inspections, in scope and region, for the fee ledger.
+
+    Narrowed like the ledger: words match the institution's name; 未销号 / the shared
+    status names select by status. A rule filter (the rule table's own) lists none.
+    """
+    params = params or {}
+    qs = (
+        finding_list(scope=scope)
+        .filter(section=FEE_SECTION, task__institution__county__code__startswith=region_prefix)
+        .exclude(status=Finding.Status.WITHDRAWN)
+        .select_related("item", "task__institution__county")
+        .order_by("task__institution__county_id", "task__institution__name", "id")
+    )
+    if params.get("rule"):
+        return qs.none()
+    if words := (params.get("q") or "").strip():
+        qs = qs.filter(task__institution__name__icontains=words)
+    status = params.get("status") or ""
+    if status == "unsettled":
+        qs = qs.filter(status__in=[Finding.Status.OPEN, Finding.Status.REPORTED])
+    elif status == "overdue":
+        qs = qs.filter(finding_overdue_q())
+    elif status in Finding.Status.values:
+        qs = qs.filter(status=status)
+    return qs

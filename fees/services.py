@@ -19,6 +19,7 @@ from institutions.models import Institution
 
 from .evaluation import Changes, close_if_refunded, evaluate_records
 from .models import FeeRecord, FeeViolation, Refund
+from .rules import FEN
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -33,10 +34,16 @@ def natural_key(*, contract_number: str, student: str, course: str, amount: Deci
     """
     if contract_number:
         return f"c|{contract_number}|{charged_on.isoformat()}"
+    # To the fen: 5000 typed by hand and 5000.00 read from a sheet are the same charge.
     return "r|" + "|".join(
-        [student, course, str(amount), period_from.isoformat(), period_to.isoformat(),
+        [student, course, str(to_fen(amount)), period_from.isoformat(), period_to.isoformat(),
          charged_on.isoformat()]
     )[:390]  # fmt: skip
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """The amount with exactly two decimals (5000 → 5000.00); check_charge refuses finer."""
+    return amount.quantize(FEN)
 
 
 def check_charge(*, amount, class_hours, period_from, period_to, charged_on) -> dict[str, str]:
@@ -47,7 +54,7 @@ def check_charge(*, amount, class_hours, period_from, period_to, charged_on) -> 
             errors["amount"] = _("金额应大于 0")
         elif amount > MAX_AMOUNT:
             errors["amount"] = _("金额过大")
-        elif amount != amount.quantize(Decimal("0.01")):
+        elif amount != to_fen(amount):
             errors["amount"] = _("金额最多两位小数")
     if class_hours is not None and class_hours > 100_000:
         errors["class_hours"] = _("课时数过大")
@@ -90,6 +97,7 @@ def fee_record_create(
     )  # fmt: skip
     if errors:
         raise ValidationError(errors)
+    amount = to_fen(amount)
     texts = {"contract_number": contract_number.strip(), "student": student.strip(),
              "course": course.strip()}  # fmt: skip
     key = natural_key(amount=amount, period_from=period_from, period_to=period_to,
@@ -170,6 +178,16 @@ def _require_not_done(violation: FeeViolation) -> None:
         raise ValidationError(_("收费规则调整后该记录已不再违规，无需整改"))
 
 
+def _lock(violation: FeeViolation) -> None:
+    """Lock the violation's row and read it again, in place, before deciding on its state.
+
+    The object the view fetched may already be stale: a refund recorded at the same moment
+    can have closed it (close_if_refunded locks the rows it closes, too). Without the lock
+    a full save() of the old state would overwrite that.
+    """
+    violation.refresh_from_db(from_queryset=FeeViolation.objects.select_for_update())
+
+
 def _save(violation: FeeViolation, actor) -> FeeViolation:
     violation._history_user = actor
     violation.save()
@@ -182,6 +200,7 @@ def fee_violation_report(
 ) -> FeeViolation:
     """The institution says it has rectified (recorded by the officer)."""
     _require_violation(scope, violation)
+    _lock(violation)
     _require_not_done(violation)
     if not (note or "").strip():
         raise ValidationError({"note": _("请填写整改情况")})
@@ -195,6 +214,7 @@ def fee_violation_report(
 def fee_violation_close(*, violation: FeeViolation, actor, scope: Scope, note: str) -> FeeViolation:
     """Close without (full) refund: the institution proved compliance; the note says how."""
     _require_violation(scope, violation)
+    _lock(violation)
     _require_not_done(violation)
     if not (note or "").strip():
         raise ValidationError(
@@ -214,6 +234,7 @@ def fee_violation_reopen(
 ) -> FeeViolation:
     """Send a reported or closed violation back with a new deadline."""
     _require_violation(scope, violation)
+    _lock(violation)
     if violation.status not in (FeeViolation.Status.REPORTED, FeeViolation.Status.CLOSED):
         raise ValidationError(_("只有已报整改或已销号的违规可以退回"))
     errors = {}

@@ -24,10 +24,19 @@ from .models import FeeViolation
 RECORD_FILTERS = ("q", "region", "rule", "state", "supervised", "charged_from", "charged_to")
 
 
+# Matches no region code: the figures of an unknown or out-of-scope region are empty, as
+# its list is, never the whole scope's.
+NO_REGION = "#"
+
+
 def region_prefix(scope: Scope, code: str) -> str:
-    """The code prefix of a region the user may see, or "" (everything in their scope)."""
-    region = region_list(scope=scope).filter(code=(code or "").strip()).first()
-    return region.prefix if region else ""
+    """The code prefix of a region the user may see; "" (everything in their scope) when no
+    region is asked for; NO_REGION for a code that is unknown or outside the scope."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    region = region_list(scope=scope).filter(code=code).first()
+    return region.prefix if region else NO_REGION
 
 
 def filter_context(scope: Scope, params) -> dict:

@@ -13,7 +13,7 @@ from institutions.tabular.download import ledger_download, title_region_name
 
 from . import selectors
 from .exporters import FeeLedger
-from .filters import OVERDUE, filtered_violations
+from .filters import VIOLATION_STATUSES, filtered_violations
 from .models import FeeViolation
 from .views import filter_context, region_prefix
 
@@ -31,6 +31,24 @@ def ledger_rows(scope, params):
     return filtered_violations(qs, params).order_by("deadline", "record_id", "rule", "id")
 
 
+def describe_filters(params) -> str:
+    """The ledger's filters beyond the region, in words ("" when none applies).
+
+    Only values the filter set accepts: an unknown status or rule narrows nothing.
+    """
+    parts = []
+    rule = dict(FeeViolation.Rule.choices).get(params.get("rule", ""))
+    if rule:
+        parts.append(_("违反规则：%(rule)s") % {"rule": rule})
+    status = dict(VIOLATION_STATUSES).get(params.get("status", ""))
+    if status:
+        parts.append(_("状态：%(status)s") % {"status": status})
+    words = params.get("q", "").strip()
+    if words:
+        parts.append(_("关键词：%(q)s") % {"q": words})
+    return "；".join(parts)
+
+
 class LedgerView(ScopedViewMixin, TemplateView):
     permission = "fees.view"
     template_name = "fees/ledger.html"
@@ -41,7 +59,7 @@ class LedgerView(ScopedViewMixin, TemplateView):
         return super().get_context_data(
             page=page,
             filters={name: params.get(name, "").strip() for name in LEDGER_FILTERS},
-            statuses=[*FeeViolation.Status.choices, (OVERDUE, _("已逾期"))],
+            statuses=VIOLATION_STATUSES,
             refunds=selectors.refund_list(scope=self.scope)
             .filter(
                 record__institution__county__code__startswith=region_prefix(
@@ -50,6 +68,11 @@ class LedgerView(ScopedViewMixin, TemplateView):
             )
             .order_by("-refunded_on", "-id")[:20],
             export_query=params.urlencode(),
+            findings=selectors.fee_findings(
+                scope=self.scope,
+                region_prefix=region_prefix(self.scope, params.get("region")),
+                params=params,
+            ),  # fmt: skip
             **filter_context(self.scope, params),
             **kwargs,
         )
@@ -61,13 +84,26 @@ class LedgerExportView(ScopedViewMixin, View):
     permission = "fees.view"
 
     def get(self, request):
-        figures = selectors.fee_figures(
-            self.scope, region_prefix(self.scope, request.GET.get("region"))
-        )
+        params = request.GET
+        violations = filtered_violations(selectors.fee_violation_list(scope=self.scope), params)
+        conditions = describe_filters(params)
+        if conditions:
+            # Narrowed by status, rule or words: the summary counts the rows below.
+            figures = {"conditions": conditions, **selectors.violation_figures(violations)}
+        else:
+            figures = selectors.fee_figures(
+                self.scope, region_prefix(self.scope, params.get("region"))
+            )
+        findings = selectors.fee_findings(
+            scope=self.scope, region_prefix=region_prefix(self.scope, params.get("region")),
+            params=params,
+        )  # fmt: skip
+        figures = {**(figures or {}), "findings": findings.count()}
         ledger = FeeLedger(
-            filtered_violations(selectors.fee_violation_list(scope=self.scope), request.GET),
+            violations,
             figures=figures,
             region_name=title_region_name(scope=self.scope, request=request),
+            findings=findings,
         )
         return ledger_download(
             request=request, ledger=ledger, key="fees", basename="收费违规与退费台账"

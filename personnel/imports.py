@@ -7,7 +7,11 @@ errors (the user must upload a corrected file anyway) loses its file at once.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from institutions.models import ImportRun
 from institutions.tabular import runs
@@ -29,6 +33,48 @@ def purge_upload_now(run: ImportRun) -> None:
     if run.file:
         run.file.delete(save=False)
         ImportRun.objects.filter(pk=run.pk).update(file="")
+
+
+# Not yet confirmed: the file waits for its uploader. A confirmed run (writing) keeps it.
+UNCONFIRMED = (ImportRun.Status.PENDING, ImportRun.Status.CHECKING, ImportRun.Status.CHECKED)
+
+
+def purge_stale_staff_uploads(
+    older_than: dt.timedelta = dt.timedelta(hours=24), *, now=None
+) -> int:
+    """Delete the stored files of staff and check-result runs uploaded more than
+    `older_than` ago and never confirmed (they hold ID numbers in clear). The run row
+    stays, failed, with a note saying why; a run being written is left alone.
+
+    Returns how many files were deleted. For the hourly clock and `purge_staff_uploads`.
+    """
+    now = now or timezone.now()
+    hours = max(int(older_than.total_seconds() // 3600), 1)
+    with translation.override("zh-hans"):
+        note = _(
+            "上传后 %(hours)d 小时内未确认导入，文件（含完整身份证号）已删除；如需导入请重新上传"
+        ) % {"hours": hours}
+    stale = (
+        ImportRun.objects.filter(kind__in=KINDS, created_at__lt=now - older_than)
+        .exclude(file="")
+        .exclude(status=ImportRun.Status.WRITING)
+        .only("pk", "file", "status")
+    )
+    purged = 0
+    for run in stale.iterator():
+        name, storage = run.file.name, run.file.storage
+        rows = ImportRun.objects.filter(pk=run.pk, status=run.status).exclude(file="")
+        if run.status in UNCONFIRMED:
+            # Conditional on the status read: a run confirmed meanwhile keeps its file.
+            changed = rows.update(
+                file="", status=ImportRun.Status.FAILED, message=note, finished_at=now
+            )
+        else:
+            changed = rows.update(file="")  # done or failed: the file should be gone already
+        if changed:
+            storage.delete(name)
+            purged += 1
+    return purged
 
 
 def run_create(*, actor, kind: str, file_name: str, data: bytes) -> ImportRun:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
+import zlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,6 +34,10 @@ STAFF_FIELDS = [
     "institution", "name", "post", "employed_from", "employed_until", "teacher_certificate",
     "platform_complete",
 ]  # fmt: skip
+
+
+def _neutral_reason() -> str:
+    return _("修改人员信息")
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -122,7 +128,7 @@ def staff_update(
     if id_number:
         staff.set_id_number(number)
         staff.__dict__.pop("id_masked", None)
-    staff._change_reason = _("修改人员信息")
+    staff._change_reason = _neutral_reason()
     staff.save()
     return staff
 
@@ -293,6 +299,14 @@ def check_record_result(
 
 _EVIDENCE_TYPES = {b"%PDF": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG": "png"}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# PDF names that run code or carry other files when the document is opened. A name may be
+# written with #xx escapes (/J#61vaScript), so names are decoded before they are compared.
+_ACTIVE_PDF_NAMES = frozenset(
+    {b"JS", b"JavaScript", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"OpenAction"}
+)
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 
 
 def _evidence_kind(data: bytes) -> str:
@@ -300,6 +314,63 @@ def _evidence_kind(data: bytes) -> str:
         if data.startswith(magic):
             return kind
     raise ValidationError({"evidence": _("清退证明请上传 PDF、JPG 或 PNG 文件")})
+
+
+def _pdf_names(data: bytes):
+    for match in _PDF_NAME.finditer(data):
+        yield _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+
+
+def _pdf_is_active(data: bytes) -> bool:
+    """True when the PDF names a script, a launch action, an embedded file or an action
+    run on opening, in the clear or inside an object stream (where dictionaries may be
+    compressed). An object stream that cannot be read is refused rather than trusted."""
+    if not _ACTIVE_PDF_NAMES.isdisjoint(_pdf_names(data)):
+        return True
+    budget = 8 * MAX_EVIDENCE_BYTES  # bounded inflation: no zip bomb gets past this
+    for stream in _PDF_STREAM.finditer(data):
+        head = data[max(0, stream.start() - 4096) : stream.start()]
+        dictionary = head[max(head.rfind(b"obj"), 0) :]
+        if b"ObjStm" not in set(_pdf_names(dictionary)):
+            continue  # page content and images: names there do nothing
+        try:
+            inflater = zlib.decompressobj()
+            inner = inflater.decompress(stream.group(1), budget)
+        except zlib.error:
+            return True
+        budget -= len(inner)
+        if budget <= 0 or inflater.unconsumed_tail:
+            return True
+        if not _ACTIVE_PDF_NAMES.isdisjoint(_pdf_names(inner)):
+            return True
+    return False
+
+
+def clean_evidence(data: bytes, *, filename: str = "") -> tuple[bytes, str]:
+    """The evidence as it will be stored, and its extension.
+
+    Photos are re-encoded without metadata (no EXIF/GPS) like inspection photos; a PDF
+    that could run a script, launch a program or carry other files is refused.
+    """
+    kind = _evidence_kind(data)
+    if kind == "pdf":
+        if _pdf_is_active(data):
+            raise ValidationError(
+                {
+                    "evidence": _(
+                        "PDF 文件中含有脚本、自动执行动作或嵌入文件，不能作为清退证明；"
+                        "请另存为普通 PDF 或拍照上传"
+                    )
+                }
+            )
+        return data, "pdf"
+    from inspections.evidence import photo_clean
+
+    try:
+        cleaned, _width, _height = photo_clean(data, filename=filename)
+    except ValidationError as exc:
+        raise ValidationError({"evidence": exc.messages}) from None
+    return cleaned, "jpg"
 
 
 @transaction.atomic
@@ -334,10 +405,13 @@ def dismissal_close(
         errors["evidence"] = _("清退证明文件过大，上限为 10 MB")
     if errors:
         raise ValidationError(errors)
-    kind = _evidence_kind(evidence)
+    evidence, kind = clean_evidence(evidence, filename=evidence_name)
     from django.core.files.base import ContentFile
 
     locked.evidence.save(f"dismissal-{locked.pk}.{kind}", ContentFile(evidence), save=False)
+    if kind == "jpg" and not evidence_name.lower().endswith((".jpg", ".jpeg")):
+        # Re-encoded as JPEG: the download's name says so.
+        evidence_name = evidence_name.rsplit(".", 1)[0][:250] + ".jpg"
     locked.evidence_name = evidence_name[:255]
     locked.employment_end = employment_end
     locked.note = note
@@ -349,7 +423,9 @@ def dismissal_close(
     staff = locked.staff
     if staff.employed_until is None or staff.employed_until > employment_end:
         staff.employed_until = employment_end
-        staff._change_reason = _("清退")
+        # The same words as any edit: the staff record's history is read by everyone with
+        # staff.view, and a dismissal would tell them there was a disqualifying record.
+        staff._change_reason = _neutral_reason()
         staff.save(update_fields=["employed_until", "updated_at"])
     return locked
 

@@ -314,7 +314,10 @@ _EVIDENCE_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/
 
 
 class DismissalEvidenceView(ScopedViewMixin, View):
-    """The evidence file, only through the scope (never a public media URL)."""
+    """The evidence file, only through the scope (never a public media URL).
+
+    Always a download, never shown in the site's origin: a sandbox CSP and nosniff stop a
+    crafted file from running as a page even if a browser would open it."""
 
     permission = "staff.view"
 
@@ -328,7 +331,9 @@ class DismissalEvidenceView(ScopedViewMixin, View):
         kind = dismissal.evidence.name.rsplit(".", 1)[-1]
         response = HttpResponse(data, content_type=_EVIDENCE_TYPES.get(kind, "application/pdf"))
         response["Content-Disposition"] = content_disposition_header(
-            False, dismissal.evidence_name or dismissal.evidence.name.rsplit("/", 1)[-1]
+            True, dismissal.evidence_name or dismissal.evidence.name.rsplit("/", 1)[-1]
         )
+        response["Content-Security-Policy"] = "sandbox"
         response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
         return response

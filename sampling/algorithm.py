@@ -111,8 +111,9 @@ def proportional(required: int, sizes: dict[str, int]) -> dict[str, int]:
     """Hamilton's largest-remainder allocation with at least one for every non-empty stratum.
 
     Each stratum gets max(1, ⌊share⌋) of `required`, share = required × size / total; the
-    seats still missing go one by one to the largest remainders (ties: lower code first),
-    never more than a stratum holds.
+    seats still missing go one by one to the largest remainders share − seats so far (a
+    stratum lifted to its minimum of one has a negative remainder and comes last; ties:
+    lower code first), never more than a stratum holds.
     """
     sizes = {code: n for code, n in sizes.items() if n > 0}
     total = sum(sizes.values())
@@ -120,7 +121,7 @@ def proportional(required: int, sizes: dict[str, int]) -> dict[str, int]:
         return {}
     shares = {code: Fraction(required * n, total) for code, n in sizes.items()}
     allocation = {code: min(n, max(1, math.floor(shares[code]))) for code, n in sizes.items()}
-    by_remainder = sorted(shares, key=lambda c: (-(shares[c] - math.floor(shares[c])), c))
+    by_remainder = sorted(shares, key=lambda c: (-(shares[c] - allocation[c]), c))
     while sum(allocation.values()) < required:
         grew = False
         for code in by_remainder:

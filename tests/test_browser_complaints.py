@@ -7,6 +7,7 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import expect
 
+from accounts.models import AuditEvent
 from complaints import captcha, ratelimit
 from complaints.models import Case, Referral
 
@@ -100,6 +101,12 @@ def test_the_county_assigns_refers_and_records_the_police_feedback(page, live_se
     expect(page.get_by_test_id("case-status")).to_have_text("办理中")
     expect(page.get_by_test_id("case-description")).to_contain_text("更衣室")
     expect(page.get_by_test_id("case-contact")).to_contain_text("138****1111")
+    # The full number only with a typed reason, which the audit log keeps.
+    no_sideways_scroll(page)
+    page.get_by_test_id("reveal-reason").fill("回访家长核实情况")
+    page.get_by_test_id("reveal-contact").click()
+    expect(page.get_by_test_id("contact-full")).to_contain_text("13800001111")
+    assert AuditEvent.objects.filter(reason="查看投诉人联系方式：回访家长核实情况").exists()
 
     page.get_by_label("移送材料").fill("投诉记录一份；机构基本情况")
     page.get_by_test_id("refer").click()

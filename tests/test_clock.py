@@ -343,7 +343,8 @@ def test_the_tick_enqueues_each_active_campaign_after_commit(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         assert tick.apply(kwargs={"now": "2023-11-27T09:00"}).get() == 1
-    assert len(callbacks) == 1  # published only once the transaction commits
+    # Published only once the transaction commits: the campaign's run and the upload purge.
+    assert len(callbacks) == 2
     result = run_campaign.apply(args=[campaign.pk], kwargs={"now": "2023-12-01T09:00"}).get()
     assert result == {"reminders": 0, "overdue": 0, "escalations": 0, "quota_flags": 0}
     assert JobRun.objects.get().moment == at(12, 1)

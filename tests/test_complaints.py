@@ -346,12 +346,18 @@ def test_the_auditor_reads_but_cannot_act(cast):
 
 def test_revealing_a_contact_is_logged(cast):
     case = officer_case(cast.xiaodian, reporter_name="李四", reporter_phone="13900001111")
-    contact = services.contact_reveal(case=case, actor=cast.xiaodian,
-                                      scope=Scope.for_user(cast.xiaodian))  # fmt: skip
+    scope = Scope.for_user(cast.xiaodian)
+    with pytest.raises(ValidationError, match="请填写查看完整联系方式的理由"):
+        services.contact_reveal(case=case, actor=cast.xiaodian, scope=scope, reason="  ")
+    assert not AuditEvent.objects.filter(kind="reveal").exists()
+    contact = services.contact_reveal(case=case, actor=cast.xiaodian, scope=scope,
+                                      reason="回访反映人")  # fmt: skip
     assert contact["phone"] == "13900001111"
-    assert AuditEvent.objects.filter(kind="reveal", object_id=str(case.pk)).count() == 1
+    event = AuditEvent.objects.get(kind="reveal", object_id=str(case.pk))
+    assert "回访反映人" in event.reason
     with pytest.raises(PermissionDenied):
-        services.contact_reveal(case=case, actor=cast.taiyuan, scope=Scope.for_user(cast.province))
+        services.contact_reveal(case=case, actor=cast.taiyuan, scope=Scope.for_user(cast.province),
+                                reason="核实")  # fmt: skip
 
 
 # -- public status and sampling ----------------------------------------------------------

@@ -318,3 +318,126 @@ def test_a_campaign_less_province_shows_no_figures_and_no_error(client, cast, pl
     assert "尚未设立进行中的专项行动" in page
     assert client.get(reverse("progress:unscreened")).status_code == 200
     assert Institution.objects.count() == 3
+
+
+# -- the kept copy's refresh lock -------------------------------------------------------
+
+
+def _lock(campaign) -> str:
+    return dashboards._summary_key(campaign) + ":refreshing"
+
+
+def test_a_request_that_did_not_take_the_refresh_lock_leaves_it(cast, world, campaign, monkeypatch):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(dashboards, "_REFRESH_WAIT", dt.timedelta(), raising=False)
+    today = timezone.localdate()
+    cache.add(_lock(campaign), "another request", timeout=60)
+    # No copy yet and another request is adding it up: this one adds up its own, not kept…
+    facts = dashboards.summary_facts(campaign, today)
+    assert facts.today == today and sum(r[5] for r in facts.screening) == 5
+    # …and leaves the other's lock (and copy) alone.
+    assert cache.get(_lock(campaign)) == "another request"
+    assert cache.get(dashboards._summary_key(campaign)) is None
+
+
+def test_a_request_without_todays_copy_waits_for_the_one_adding_it_up(
+    cast, world, campaign, monkeypatch
+):
+    from django.core.cache import cache
+
+    today = timezone.localdate()
+    cache.add(_lock(campaign), "another request", timeout=60)
+    theirs = []
+
+    def other_request_finishes(seconds):
+        theirs.append(dashboards.refresh_summary(campaign, today))
+
+    monkeypatch.setattr(dashboards.time, "sleep", other_request_finishes)
+    assert dashboards.summary_facts(campaign, today).computed_at == theirs[0].computed_at
+
+
+def test_the_first_request_of_a_new_day_refreshes_under_the_lock(
+    cast, world, campaign, monkeypatch
+):
+    from django.core.cache import cache
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    dashboards.refresh_summary(campaign, yesterday)
+    held = []
+    refresh = dashboards.refresh_summary
+
+    def watched(campaign_, today_):
+        held.append(cache.get(_lock(campaign_)))
+        return refresh(campaign_, today_)
+
+    monkeypatch.setattr(dashboards, "refresh_summary", watched)
+    facts = dashboards.summary_facts(campaign, timezone.localdate())
+    assert facts.today == timezone.localdate()
+    assert held and held[0] is not None  # the lock was taken for the new day's refresh
+    assert cache.get(_lock(campaign)) is None  # and released by its holder
+
+
+# -- quota flags and the trend's first day ----------------------------------------------
+
+
+def test_open_quota_flags_show_beside_the_quota_card(client, cast, world, campaign):
+    # 3 Dec, 7 days before the spot-check deadline: neither city has drawn its sample.
+    jobs.run_campaign_jobs(campaign=campaign, now=dt.datetime(2023, 12, 3, 9, tzinfo=SHANGHAI))
+    city = board(cast.taiyuan, "140100")
+    assert [(f.region.name, f.missing) for f in city.quota_flags] == [
+        ("太原市", "太原市：尚未确认抽样")
+    ]
+    assert [f.region.name for f in board(cast.province, "140000").quota_flags] == [
+        "太原市", "大同市"
+    ]  # fmt: skip
+    assert board(cast.xiaodian, "140105").quota_flags == []
+    client.force_login(cast.taiyuan)
+    page = client.get(reverse("progress:region"), {"region": "140100"}).content.decode()
+    card = page[page.index('data-testid="board-quota"') :]
+    card = card[: card.index('data-testid="quota-flags"') + 2000]
+    assert "抽查数量预警" in card and "太原市：尚未确认抽样" in card and "大同市" not in card
+    client.force_login(cast.province)
+    page = client.get(reverse("progress:region"), {"region": "140000"}).content.decode()
+    assert 'data-testid="quota-flags"' in page and "大同市：尚未确认抽样" in page
+
+
+def test_the_trend_first_day_and_its_list_agree_on_earlier_screenings(
+    client, cast, world, campaign
+):
+    early = InstitutionFactory(name="小店区开学前排查培训学校", county_id="140105")
+    with time_machine.travel(dt.datetime(2023, 10, 28, 9, tzinfo=SHANGHAI), tick=False):
+        screened(cast.xiaodian, early)
+    first = board(cast.province, "140000").trend[0]
+    assert first.day == campaign.starts_on and first.screened == 1
+    client.force_login(cast.province)
+    url = reverse("progress:screened")
+    listed = names(client.get(url, {"region": "140000", "day": campaign.starts_on.isoformat()}))
+    assert listed == [early.name]  # as many as the trend's first day counts
+    assert names(client.get(url, {"region": "140000", "day": "2023-10-28"})) == []
+
+
+def test_the_portable_facts_equal_the_postgresql_statements(cast, places):
+    """The SQLite demo adds the same rows up in Python: on the same data, the same facts."""
+    from accounts.scope import Scope
+    from clock import dashboards
+    from clock.portable import portable_rows
+
+    from .test_problems import inspected, seed_campaign
+
+    campaign = seed_campaign()
+    inspected(cast.xiaodian, places.xiaodian, codes=("1.01", "2.22"))
+    inspected(cast.pingcheng, places.pingcheng, codes=("5.01",))
+    today = timezone.localdate()
+    for user, prefix in [(cast.province, "14"), (cast.taiyuan, "1401"), (cast.xiaodian, "140105")]:
+        scope = Scope.for_user(user)
+        sql = dashboards.live_facts(scope, campaign, prefix, today)
+        rows = portable_rows(
+            scope, campaign, prefix, today, permission=dashboards.PERMISSION,
+            county_rounds=dashboards._round_ids(campaign, prefix, county_only=True),
+            all_rounds=dashboards._round_ids(campaign, prefix), no_sector=dashboards.NO_SECTOR,
+        )  # fmt: skip
+        assert sorted(sql.screening) == sorted(rows[0])
+        assert sorted(sql.days) == sorted(rows[1])
+        assert sorted(sql.problems) == sorted(rows[2])
+        assert sql.problems  # there is something to compare

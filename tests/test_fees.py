@@ -357,3 +357,163 @@ def test_saving_the_fee_rule_page_re_checks_open_records_at_once(client, cast, p
     }, follow=True)  # fmt: skip
     assert ok.violations.get().rule == "amount_over_limit"
     assert "新发现违规" in response.content.decode()
+
+
+# -- re-checks of settled charges, stale copies, keys to the fen, the edited campaign ---------
+
+
+def test_a_closed_violation_leaves_the_charges_other_rules_to_the_re_check(cast, places, campaign):
+    record = enter(
+        cast.xiaodian, places.xiaodian, amount=Decimal("6000.00"), supervised=False,
+        contract_number="TWO",
+    )  # fmt: skip
+    assert rules_of(record) == ["amount_over_limit", "off_platform"]
+    services.fee_violation_close(
+        violation=record.violations.get(rule="off_platform"), actor=cast.xiaodian,
+        scope=scope_of(cast.xiaodian), note="银行回单：已存入监管账户",
+    )  # fmt: skip
+
+    FeeRule.objects.filter(campaign=campaign, category="non_subject").update(
+        max_amount=Decimal("5500.00"), max_hours=30
+    )
+    changes = fee_records_reevaluate(campaign=campaign, actor=cast.admin)
+    assert changes.changed == [(record.pk, "amount_over_limit")]
+    assert changes.found == [(record.pk, "hours_over_limit")]
+    assert record.violations.get(rule="amount_over_limit").excess == Decimal("500.00")
+    assert record.violations.get(rule="hours_over_limit").excess == Decimal("1500.00")
+
+    FeeRule.objects.filter(campaign=campaign, category="non_subject").update(
+        max_amount=Decimal("7000.00"), max_hours=60
+    )
+    changes = fee_records_reevaluate(campaign=campaign, actor=cast.admin)
+    assert sorted(changes.withdrawn) == [
+        (record.pk, "amount_over_limit"),
+        (record.pk, "hours_over_limit"),
+    ]
+    # The settled decision stands.
+    off = record.violations.get(rule="off_platform")
+    assert (off.status, off.closure, off.excess) == ("closed", "compliance", Decimal("6000.00"))
+
+
+def test_a_violation_a_re_check_finds_is_closed_at_once_when_refunds_cover_it(
+    cast, places, campaign
+):
+    record = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4500.00"), contract_number="P")
+    refund(cast.xiaodian, record, "600.00")
+    FeeRule.objects.filter(campaign=campaign, category="non_subject").update(
+        max_amount=Decimal("4000.00")
+    )
+    changes = fee_records_reevaluate(campaign=campaign, actor=cast.admin)
+    assert changes.found == [(record.pk, "amount_over_limit")]
+    assert changes.closed == [(record.pk, "amount_over_limit")]
+    violation = record.violations.get()
+    assert (violation.status, violation.closure) == ("closed", "refunded")
+    assert violation.excess == Decimal("500.00")
+
+
+def test_a_stale_copy_cannot_undo_the_closure_a_refund_made(cast, over):
+    scope = scope_of(cast.xiaodian)
+    # The page read the violation while it was open; a refund closes it meanwhile.
+    stale, stale_too, stale_three = (over.violations.get() for _ in range(3))
+    refund(cast.xiaodian, over, "1000.00")
+
+    with pytest.raises(ValidationError) as info:
+        services.fee_violation_report(
+            violation=stale, actor=cast.xiaodian, scope=scope, note="已整改"
+        )
+    assert info.value.messages == ["该违规已销号"]
+    with pytest.raises(ValidationError):
+        services.fee_violation_close(
+            violation=stale_too, actor=cast.xiaodian, scope=scope, note="凭证"
+        )
+    stored = FeeViolation.objects.get(pk=stale.pk)
+    assert (stored.status, stored.closure, stored.report_note) == ("closed", "refunded", "")
+    assert stored.history.count() == 2
+
+    # Sending it back decides on the stored state (closed), not on the copy (open).
+    later = timezone.localdate() + dt.timedelta(days=10)
+    services.fee_violation_reopen(
+        violation=stale_three, actor=cast.xiaodian, scope=scope, note="退费凭证不实",
+        deadline=later,
+    )  # fmt: skip
+    stored.refresh_from_db()
+    assert (stored.status, stored.reopened_count, stored.deadline) == ("open", 1, later)
+
+
+def test_an_amount_without_fen_is_the_same_charge_as_with_them(cast, places, campaign):
+    facts = {"contract_number": "", "student": "学员A", "course": "舞蹈", **TERM,
+             "charged_on": dt.date(2023, 9, 1)}  # fmt: skip
+    key = services.natural_key(amount=Decimal("5000.00"), **facts)
+    assert "|5000.00|" in key
+    for same in ("5000", "5000.0", "5E+3"):
+        assert services.natural_key(amount=Decimal(same), **facts) == key
+
+    record = enter(
+        cast.xiaodian, places.xiaodian, amount=Decimal("5000"), student="学员A", course="舞蹈"
+    )
+    assert record.natural_key == key and record.amount == Decimal("5000.00")
+    with pytest.raises(ValidationError) as info:
+        enter(
+            cast.xiaodian, places.xiaodian, amount=Decimal("5000.00"), student="学员A",
+            course="舞蹈",
+        )  # fmt: skip
+    assert "已有同一笔收费记录" in str(info.value)
+    assert FeeRecord.objects.count() == 1
+
+
+def test_the_migration_rewrites_old_keys_to_the_fen_unless_taken(cast, places, campaign):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("fees.migrations.0002_natural_key_to_the_fen")
+    typed = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4000"), student="甲")
+    doubled = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4100"), student="乙")
+    double = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4100"), student="乙",
+                   charged_on=dt.date(2023, 9, 2))  # fmt: skip
+    good = {typed.pk: typed.natural_key, doubled.pk: doubled.natural_key}
+    old = {pk: key.replace(".00|", "|") for pk, key in good.items()}
+    for pk, key in old.items():
+        FeeRecord.objects.filter(pk=pk).update(natural_key=key)
+    # The row that was imported again next to its hand-entered copy has the new key already.
+    FeeRecord.objects.filter(pk=double.pk).update(
+        natural_key=good[doubled.pk], charged_on=dt.date(2023, 9, 1)
+    )
+
+    migration.forwards(apps, None)
+    keys = dict(FeeRecord.objects.values_list("pk", "natural_key"))
+    assert keys[typed.pk] == good[typed.pk]
+    assert keys[doubled.pk] == old[doubled.pk]  # left for a person to sort out
+    assert keys[double.pk] == good[doubled.pk]
+
+
+def test_re_checking_a_campaign_uses_its_own_rules(cast, places, campaign):
+    record = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4500.00"), contract_number="K")
+    newer = campaign_seed_2023(province_code="140000", year=2024)[0]
+    assert newer.is_active and newer.starts_on > campaign.starts_on
+    FeeRule.objects.filter(campaign=campaign, category="non_subject").update(
+        max_amount=Decimal("4000.00")
+    )
+    changes = fee_records_reevaluate(campaign=campaign, actor=cast.admin)
+    assert changes.found == [(record.pk, "amount_over_limit")]
+    assert record.violations.get().limit == "4000.00"
+    # Re-checking the newer campaign (its limit still 5,000) withdraws it again.
+    changes = fee_records_reevaluate(campaign=newer, actor=cast.admin)
+    assert changes.withdrawn == [(record.pk, "amount_over_limit")]
+
+
+def test_the_command_re_checks_with_each_provinces_current_campaign(cast, places, campaign, capsys):
+    from django.core.management import call_command
+
+    record = enter(cast.xiaodian, places.xiaodian, amount=Decimal("4500.00"), contract_number="M")
+    newer = campaign_seed_2023(province_code="140000", year=2024)[0]
+    FeeRule.objects.filter(campaign=campaign, category="non_subject").update(
+        max_amount=Decimal("4000.00")
+    )
+    call_command("reevaluate_fees", "--as", "admin")
+    out = capsys.readouterr().out
+    assert "违规情况没有变化" in out and out.count("共核查") == 1
+    assert not record.violations.exists()
+    call_command("reevaluate_fees", "--campaign", str(campaign.pk), "--as", "admin")
+    assert "新发现违规 1 条" in capsys.readouterr().out
+    assert newer.pk != campaign.pk

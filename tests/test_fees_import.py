@@ -214,3 +214,21 @@ def test_the_template_downloads_with_the_headers(client, cast):
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == HEADER
+
+
+def test_a_sheet_with_a_charge_typed_by_hand_without_fen_does_not_double_it(
+    cast, places, campaign, tmp_path, capsys
+):
+    from accounts.scope import Scope
+    from fees.services import fee_record_create
+
+    fee_record_create(
+        institution=places.xiaodian, actor=cast.xiaodian, scope=Scope.for_user(cast.xiaodian),
+        amount=Decimal("4800"), class_hours=48, period_from=dt.date(2023, 9, 1),
+        period_to=dt.date(2023, 11, 30), charged_on=dt.date(2023, 9, 1), supervised=True,
+        student="学员A", course="舞蹈",
+    )  # fmt: skip
+    path = write(tmp_path, [row(places.xiaodian.credit_code, contract="", amount="4800.00")])
+    call_command("import_fees", path, "--as", "xiaodian")
+    assert "新增 0" in capsys.readouterr().out
+    assert FeeRecord.objects.count() == 1

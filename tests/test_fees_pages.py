@@ -1,7 +1,9 @@
 """Fee supervision pages, the ledger export and the API: scope (404 / 403), bad input, figures."""
 
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,7 +14,7 @@ from accounts.models import AuditEvent
 from accounts.scope import Scope
 from campaign.services import campaign_seed_2023
 from fees.models import FeeRecord, FeeViolation, Refund
-from fees.services import fee_record_create
+from fees.services import fee_record_create, fee_violation_close, fee_violation_report
 
 pytestmark = pytest.mark.django_db
 
@@ -217,6 +219,73 @@ def test_the_export_is_scoped_like_the_page(client, cast, records):
     assert "PC-1" not in text and "XD-1" in text
 
 
+def test_the_export_summary_follows_the_status_rule_and_word_filters(client, cast, places, records):
+    scope = Scope.for_user(cast.xiaodian)
+    other = enter(cast.xiaodian, places.xiaodian, "5600.00", contract_number="XD-3")
+    fee_violation_close(
+        violation=other.violations.get(), actor=cast.xiaodian, scope=scope, note="凭证"
+    )
+    Refund.objects.create(
+        record=records["xiaodian"], amount=Decimal("100.00"), refunded_on=dt.date(2023, 10, 1),
+        payee="家长", recorded_by=cast.xiaodian,
+    )  # fmt: skip
+    client.force_login(cast.province)
+
+    def export(**params):
+        response = client.get(reverse("fees:ledger_export"), {"format": "xlsx", **params})
+        rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        header_at = next(i for i, r in enumerate(rows) if r[0] == "机构名称")
+        summary = {r[0]: r[1] for r in rows[1:header_at] if r[0]}
+        return summary, rows[header_at + 1 :]
+
+    # Unfiltered: the region's figures, as the page shows them.
+    summary, body = export()
+    assert summary["违规条数"] == len(body) == 3 and "筛选条件" not in summary
+    summary, body = export(status="closed")
+    assert summary["违规条数"] == len(body) == 1
+    assert summary["筛选条件"] == "状态：已销号"
+    assert Decimal(str(summary["超出限额金额（元）"])) == Decimal("600.00")
+    assert Decimal(str(summary["所列收费已退费金额（元）"])) == Decimal("0")
+    summary, body = export(status="open", q="XD-1", rule="amount_over_limit")
+    assert summary["违规条数"] == summary["涉及收费笔数"] == len(body) == 1
+    assert Decimal(str(summary["超出限额金额（元）"])) == Decimal("1000.00")
+    assert Decimal(str(summary["所列收费已退费金额（元）"])) == Decimal("100.00")
+    assert (
+        "关键词：XD-1" in summary["筛选条件"]
+        and "违反规则：单次收费金额超过规定" in summary["筛选条件"]
+    )
+    summary, body = export(rule="off_platform")
+    assert summary["违规条数"] == len(body) == 0
+    # A status the list does not know narrows nothing, in the rows and in the summary.
+    summary, body = export(status="bogus")
+    assert summary["违规条数"] == len(body) == 3 and "筛选条件" not in summary
+
+
+def test_the_dashboards_not_closed_figure_counts_the_list_it_links_to(
+    client, cast, places, records
+):
+    scope = Scope.for_user(cast.xiaodian)
+    reported = enter(cast.xiaodian, places.xiaodian, "5600.00", contract_number="XD-R")
+    fee_violation_report(
+        violation=reported.violations.get(), actor=cast.xiaodian, scope=scope, note="已整改"
+    )
+    closed = enter(cast.xiaodian, places.xiaodian, "5700.00", contract_number="XD-C")
+    fee_violation_close(
+        violation=closed.violations.get(), actor=cast.xiaodian, scope=scope, note="凭证"
+    )
+    withdrawn = enter(cast.xiaodian, places.xiaodian, "5800.00", contract_number="XD-W")
+    withdrawn.violations.update(status="withdrawn")
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("home")).content.decode()
+    card = page[page.index('data-testid="board-fees"') :]
+    found = re.search(r"<span>未销号</span><a href=\"([^\"]+)\">(\d+)</a>", card)
+    link, figure = html.unescape(found.group(1)), int(found.group(2))
+    assert figure == 2  # XD-1 open and XD-R reported
+    listed = client.get(link)
+    assert listed.context["page"].paginator.count == figure
+    assert {v.record.contract_number for v in listed.context["page"]} == {"XD-1", "XD-R"}
+
+
 # -- the API -------------------------------------------------------------------------------
 
 
@@ -239,3 +308,26 @@ def test_the_api_refuses_anonymous_and_roles_without_fees(client, cast, records)
     client.force_login(cast.auditor)
     assert client.get(reverse("api:fee-violation-list")).status_code == 403
     assert FeeViolation.objects.count() == 2
+
+
+def test_price_posting_and_false_advertising_findings_join_the_fee_ledger(
+    client, cast, places, campaign
+):
+    from .test_problems import inspected
+
+    inspected(cast.xiaodian, places.xiaodian, codes=("5.01", "5.05"))
+    inspected(cast.pingcheng, places.pingcheng, codes=("5.01",))  # 平城区: outside 小店区
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("fees:ledger")).content.decode()
+    assert "检查发现的收费问题（2 项）" in page and places.pingcheng.name not in page
+    response = client.get(reverse("fees:ledger_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    found = [r for r in rows if r[12] and str(r[12]).startswith("检查发现")]
+    assert sorted(r[12][:9] for r in found) == ["检查发现 5.01", "检查发现 5.05"]
+    assert all(r[0] == places.xiaodian.name and r[20] == "待整改" for r in found)
+    summary = {r[0]: r[1] for r in rows if r and r[0]}
+    assert summary["检查发现的收费问题（第五项）"] == 2
+    # Narrowed by one of the rule table's rules, the ledger lists charges only.
+    response = client.get(reverse("fees:ledger_export"), {"rule": "off_platform"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert not [r for r in rows if r[12] and str(r[12]).startswith("检查发现")]

@@ -318,3 +318,80 @@ def test_a_bad_form_does_not_echo_the_number(scanned, cast, places):
     )  # fmt: skip
     staff.refresh_from_db()
     assert staff.post == "driver" and staff.reveal_id_number() == NUMBER
+
+
+# -- the scanner itself ----------------------------------------------------------------
+
+
+class _FakeClient:
+    """Answers every request with `body`, as `user`; `on_request` runs first (the view)."""
+
+    def __init__(self, user, body, on_request=None):
+        self.user, self.body, self.on_request = user, body, on_request
+
+    def post(self, path, *args, **kwargs):
+        from types import SimpleNamespace
+
+        from django.http import HttpResponse
+
+        if self.on_request:
+            self.on_request()
+        response = HttpResponse(self.body)
+        response.wsgi_request = SimpleNamespace(user=self.user)
+        return response
+
+    get = post
+
+
+def _reveal_event(actor, staff):
+    from accounts.audit import audit_log
+
+    audit_log(kind="reveal", actor=actor, obj=staff, reason="核对", detail={"what": "id_number"})
+
+
+def _scan(user, path, body, on_request=None):
+    from .factories_personnel import ScanningClient
+
+    scanner = ScanningClient(_FakeClient(user, body, on_request))
+    scanner.post(path)
+    scanner.check()
+
+
+def test_the_scanner_ties_a_whole_number_to_the_reveal_event_of_that_response(cast, places):
+    officer = police()
+    mine = StaffFactory(institution=places.xiaodian, number=NUMBER)
+    other_number = id_number(born=dt.date(1999, 3, 4))
+    other = StaffFactory(institution=places.xiaodian, number=other_number)
+    url = f"/staff/{mine.pk}/reveal/"
+    page = f"<code>{NUMBER}</code>".encode()
+    # An audited reveal in that very response passes.
+    _scan(officer, url, page, on_request=lambda: _reveal_event(officer, mine))
+    # A reveal event from before the response does not cover it.
+    with pytest.raises(AssertionError, match="unlogged reveal"):
+        _scan(officer, url, page)
+    # Nor does one for another record, or by another user.
+    with pytest.raises(AssertionError, match="unlogged reveal"):
+        _scan(officer, url, page, on_request=lambda: _reveal_event(officer, other))
+    with pytest.raises(AssertionError, match="unlogged reveal"):
+        _scan(officer, url, page, on_request=lambda: _reveal_event(cast.xiaodian, mine))
+    # The record's reveal shows that record's number and no other.
+    with pytest.raises(AssertionError, match="does not name"):
+        _scan(
+            officer, url, f"{NUMBER} {other_number}".encode(),
+            on_request=lambda: _reveal_event(officer, mine),
+        )  # fmt: skip
+    # Anywhere else a whole number fails whatever was logged.
+    with pytest.raises(AssertionError, match="unmasked ID number"):
+        _scan(officer, f"/staff/{mine.pk}/", page, on_request=lambda: _reveal_event(officer, mine))
+
+
+def test_the_migration_makes_old_dismissal_reasons_neutral(places):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("personnel.migrations.0002_neutral_staff_history_reasons")
+    staff = StaffFactory(institution=places.xiaodian, number=NUMBER)
+    staff.history.update(history_change_reason="清退")
+    migration.neutral_reasons(apps, None)
+    assert list(staff.history.values_list("history_change_reason", flat=True)) == ["修改人员信息"]

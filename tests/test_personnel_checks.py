@@ -35,7 +35,11 @@ def scope(user):
 
 
 def police():
-    return UserFactory(username="police", grant=("department_user", "140000", "public_security"))
+    from accounts.models import User
+
+    return User.objects.filter(username="police").first() or UserFactory(
+        username="police", grant=("department_user", "140000", "public_security")
+    )
 
 
 def batch(user, institution, n=3):
@@ -292,3 +296,187 @@ def test_the_batch_pages_answer_in_scope(scanned, cast, places):
         {"basis": "stale", "region": "140213", "stale_months": "12"},
     )
     assert response.status_code == 200 and "没有需要查询的在职人员" in response.content.decode()
+
+
+# -- what other departments learn, and the dismissal's evidence ------------------------
+
+
+def disqualified(cast, institution, category="sexual_assault"):
+    """One staff member of `institution`, found disqualified; the dismissal closed."""
+    check = batch(cast.xiaodian, institution, 1).checks.get()
+    officer = police()
+    dismissal = services.check_record_result(
+        check=check, actor=officer, scope=scope(officer), result=result("record", category)
+    )
+    return services.dismissal_close(
+        dismissal=dismissal, actor=cast.xiaodian, scope=scope(cast.xiaodian),
+        employment_end=timezone.localdate(), evidence_name="解除通知.pdf", evidence=PDF,
+    )  # fmt: skip
+
+
+def test_fire_and_sports_users_never_learn_of_a_record_or_a_dismissal(scanned, cast, places):
+    from .factories import InstitutionFactory
+
+    sports_place = InstitutionFactory(
+        name="小店区飞跃篮球俱乐部", county_id="140105", sector="sports"
+    )
+    dismissals = [disqualified(cast, places.xiaodian), disqualified(cast, sports_place, "drugs")]
+    for dismissal in dismissals:
+        reasons = set(dismissal.staff.history.values_list("history_change_reason", flat=True))
+        assert "清退" not in reasons and "修改人员信息" in reasons
+    fire_city = UserFactory(grant=("city_staff", "140100", "fire"))
+    sports = UserFactory(grant=("county_officer", "140105", "sports"))
+    telling = ["清退", "有犯罪记录", "性侵害", "吸毒、贩毒", "sexual_assault", "drugs", "XD-1"]
+    for user, dismissal in ((fire_city, dismissals[0]), (sports, dismissals[1])):
+        scanned.force_login(user)
+        staff = dismissal.staff
+        pages = {
+            "detail": reverse("personnel:detail", args=[staff.pk]),
+            "list": reverse("personnel:list"),
+            "institution": reverse("institutions:detail", args=[staff.institution_id]),
+            "api staff": reverse("api:staff-list"),
+            "api one": reverse("api:staff-detail", args=[staff.pk]),
+            "api checks": reverse("api:background-check-list"),
+        }
+        for what, url in pages.items():
+            response = scanned.get(url)
+            assert response.status_code == 200, (user, what)
+            body = response.content.decode()
+            assert staff.name in body or what in ("institution", "api checks"), (user, what)
+            found = [word for word in telling if word in body]
+            assert not found, (user.username, what, found)
+    # Education in the county still sees the dismissal and why the record changed.
+    scanned.force_login(cast.xiaodian)
+    page = scanned.get(reverse("personnel:detail", args=[dismissals[0].staff_id])).content.decode()
+    assert "清退任务" in page and "修改人员信息" in page
+
+
+def jpeg_with_gps() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "TestPhone"
+    exif[0x8825] = {1: "N", 2: (37.0, 51.0, 30.0), 3: "E", 4: (112.0, 33.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 60, 60)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def open_dismissal(cast, institution):
+    check = batch(cast.xiaodian, institution, 1).checks.get()
+    officer = police()
+    return services.check_record_result(
+        check=check, actor=officer, scope=scope(officer), result=result("record", "abuse")
+    )
+
+
+def close(cast, dismissal, data, name):
+    return services.dismissal_close(
+        dismissal=dismissal, actor=cast.xiaodian, scope=scope(cast.xiaodian),
+        employment_end=timezone.localdate(), evidence_name=name, evidence=data,
+    )  # fmt: skip
+
+
+def test_a_photo_as_evidence_loses_its_exif_and_gps(cast, places):
+    from PIL import Image
+
+    original = jpeg_with_gps()
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
+    closed = close(cast, open_dismissal(cast, places.xiaodian), original, "通知.png")
+    with closed.evidence.open("rb") as handle:
+        stored = handle.read()
+    image = Image.open(io.BytesIO(stored))
+    assert image.format == "JPEG" and not image.getexif() and "exif" not in image.info
+    assert closed.evidence.name.endswith(".jpg") and closed.evidence_name == "通知.jpg"
+
+
+def _objstm(payload: bytes) -> bytes:
+    import zlib
+
+    body = zlib.compress(payload)
+    return (
+        b"%PDF-1.7\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length "
+        + str(len(body)).encode() + b" >>\nstream\n" + body + b"\nendstream\nendobj\n%%EOF\n"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "pdf",
+    [
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 2 0 R >> endobj\n",
+        b"%PDF-1.4\n2 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n",
+        b"%PDF-1.4\n2 0 obj << /S/J#61vaScript >> endobj\n",
+        b"%PDF-1.4\n2 0 obj << /S /Launch /F (calc.exe) >> endobj\n",
+        b"%PDF-1.4\n3 0 obj << /Type /EmbeddedFile /Length 4 >> stream\nMZ..\nendstream endobj\n",
+        _objstm(b"2 0 << /S /JavaScript /JS (app.alert(1)) >>"),
+    ],
+    ids=["open-action", "javascript", "escaped-name", "launch", "embedded-file", "object-stream"],
+)
+def test_a_pdf_that_can_run_code_or_carry_files_is_refused(cast, places, pdf):
+    dismissal = open_dismissal(cast, places.xiaodian)
+    with pytest.raises(ValidationError) as caught:
+        close(cast, dismissal, pdf, "通知.pdf")
+    assert "含有脚本、自动执行动作或嵌入文件" in str(caught.value)
+    dismissal.refresh_from_db()
+    assert dismissal.status == "open" and not dismissal.evidence
+
+
+def test_a_plain_pdf_with_an_object_stream_is_accepted(cast, places):
+    pdf = _objstm(b"2 0 << /Type /Page /Parent 1 0 R >>")
+    closed = close(cast, open_dismissal(cast, places.xiaodian), pdf, "通知.pdf")
+    assert closed.status == "closed" and closed.evidence.name.endswith(".pdf")
+
+
+def test_evidence_is_a_sandboxed_download(scanned, cast, places):
+    closed = close(cast, open_dismissal(cast, places.xiaodian), PDF, "解除通知.pdf")
+    scanned.force_login(cast.xiaodian)
+    got = scanned.get(reverse("personnel:dismissal_evidence", args=[closed.pk]))
+    assert got.status_code == 200 and got.content == PDF
+    assert got["Content-Disposition"].startswith("attachment;")
+    assert got["Content-Security-Policy"] == "sandbox"
+    assert got["X-Content-Type-Options"] == "nosniff"
+
+
+# -- the staff panel on the institution page -------------------------------------------
+
+
+def test_a_drawn_inspector_from_another_county_sees_no_staff_names(client, cast, places):
+    from institutions.models import Region
+    from sampling import services as sampling
+    from sampling.models import Assignment
+
+    from .factories import InstitutionFactory
+    from .test_problems import seed_campaign
+    from .test_sampling import confirm, preview, with_pool
+
+    campaign = seed_campaign()
+    frame = []
+    for code, n in {"140105": 15, "140106": 10, "140107": 8, "140108": 4}.items():
+        frame += InstitutionFactory.create_batch(n, county=Region.objects.get(code=code))
+    round_ = sampling.sampling_round(campaign=campaign, region=Region.objects.get(code="140100"))
+    yingze, *_ = with_pool(
+        round_, cast.taiyuan, [("140106", "education"), ("140109", "fire"), ("140110", "education")]
+    )
+    draw = confirm(cast.taiyuan, preview(cast.taiyuan, round_, seed="8"))
+    mine = set(
+        Assignment.objects.filter(draw=draw, inspectors=yingze).values_list(
+            "institution_id", flat=True
+        )
+    )
+    assigned = next(i for i in frame if i.county_id != "140106" and i.pk in mine)
+    StaffFactory(institution=assigned, name="外县未查询员工")
+    home = next(i for i in frame if i.county_id == "140106")
+    StaffFactory(institution=home, name="本县未查询员工")
+    client.force_login(yingze)
+    page = client.get(reverse("institutions:detail", args=[assigned.pk]))
+    assert page.status_code == 200  # the assignment opens the institution...
+    body = page.content.decode()
+    assert (
+        "外县未查询员工" not in body and 'data-testid="unchecked"' not in body
+    )  # ...not its staff
+    assert 'data-testid="staff-compliance"' not in body and "无权查看" in body
+    # In their own county the panel lists who is still unchecked.
+    assert (
+        "本县未查询员工"
+        in client.get(reverse("institutions:detail", args=[home.pk])).content.decode()
+    )

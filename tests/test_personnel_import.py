@@ -243,3 +243,45 @@ def test_result_rows_that_do_not_fit_are_refused_and_nothing_is_written(cast, pl
     assert any("姓名与申请编号对应的人员不符" in r for r in reasons)
     assert any("找不到该申请编号" in r for r in reasons)
     assert not BackgroundCheck.objects.filter(status="done").exists()
+
+
+def test_unconfirmed_uploads_lose_their_file_after_a_day(cast, places):
+    from django.utils import timezone
+
+    from institutions.tabular import runs
+
+    old = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 2)]))
+    fresh = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 2, start=5)]))
+    confirmed = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 1, start=9)]))
+    assert runs.import_run_confirm(run=confirmed, actor=cast.xiaodian)  # being written
+    day_ago = timezone.now() - dt.timedelta(hours=25)
+    ImportRun.objects.filter(pk__in=[old.pk, confirmed.pk]).update(created_at=day_ago)
+    assert old.status == "checked" and old.file
+    old_name, storage = old.file.name, old.file.storage
+    out = io.StringIO()
+    call_command("purge_staff_uploads", stdout=out)
+    assert "1" in out.getvalue()
+    old.refresh_from_db()
+    assert not old.file and not storage.exists(old_name)
+    assert old.status == "failed" and "未确认" in old.message and old.file_name == "人员.xlsx"
+    for run in (fresh, confirmed):
+        run.refresh_from_db()
+        assert run.file and storage.exists(run.file.name)
+    # It cannot be confirmed any more, and a second pass finds nothing.
+    assert not runs.import_run_confirm(run=old, actor=cast.xiaodian)
+    assert imports.purge_stale_staff_uploads() == 0
+    assert imports.purge_stale_staff_uploads(older_than=dt.timedelta(0)) == 1  # fresh now
+    confirmed.refresh_from_db()
+    assert confirmed.file and confirmed.status == "writing"
+
+
+def test_the_hourly_clock_task_purges_stale_uploads(cast, places):
+    from django.utils import timezone
+
+    from clock.tasks import purge_uploads
+
+    old = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 2)]))
+    ImportRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    assert purge_uploads.apply().get() == 1
+    old.refresh_from_db()
+    assert not old.file and old.status == "failed"

@@ -206,3 +206,15 @@ def test_workload_is_spread_evenly(n_targets, n_people, seed):
     load = Counter(u for team in result.teams.values() for u in team)
     assert all(len(set(team)) == 2 for team in result.teams.values())
     assert max(load.values()) - min(load.get(u.user_id, 0) for u in pool) <= 1
+
+
+def test_a_city_lifted_to_its_minimum_gets_no_remainder_seat_too():
+    # Found by hypothesis: 10 of 721 institutions share 0.51 of 37 seats; the minimum gives
+    # it one, and the one seat still missing goes to a big city, not a second to the small one.
+    frame, next_id = [], 1
+    for n, size in enumerate([10, 185, 263, 263]):
+        for _ in range(size):
+            frame.append((next_id, f"14{n + 1:02d}01"))
+            next_id += 1
+    result = province_draw(frame, seed="0", institution_ratio="0.05")
+    assert result.allocation == {"140100": 1, "140200": 9, "140300": 14, "140400": 13}

@@ -13,7 +13,11 @@ register = template.Library()
 def staff_panel(context, institution):
     user = context["request"].user
     scope = scope_for(user)
-    if not scope.can("staff.view"):
+    # The institution's own county and sector, never a spot-check assignment: being drawn
+    # to inspect an institution opens its page, not the names of its staff.
+    if not scope.covers_institution(
+        "staff.view", county_code=institution.county_id, sector=institution.sector
+    ):
         return {"visible": False}
     sees_results = selectors.can_see_results(scope, institution)
     compliance = selectors.institution_compliance(scope=scope, institution=institution)
@@ -28,3 +32,10 @@ def staff_panel(context, institution):
             "staff.change", county_code=institution.county_id, sector=institution.sector
         ),
     }
+
+
+@register.simple_tag(takes_context=True)
+def sees_dismissals(context) -> bool:
+    """Whether the dismissals tab means anything to this user (it implies a result)."""
+    request = context.get("request")
+    return request is not None and selectors.sees_any_results(scope_for(request.user))
