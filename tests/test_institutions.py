@@ -115,9 +115,20 @@ def test_seed_demo_is_repeatable_and_realistic(db, capsys):
 
     call_command("seed_demo", institutions=500)
     call_command("seed_demo", institutions=500)
-    assert "新增 0 家" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "新增 0 家" in out and "演示县级排查记录：新增 0 条" in out
     codes = list(Institution.objects.values_list("credit_code", flat=True))
     assert len(codes) == 500 and all(uscc.is_valid(c) for c in codes)
     assert Institution.objects.filter(category="subject").exists()
     assert Institution.objects.filter(is_risky=True, sector="sports").exists()
     assert Institution.objects.values("county").distinct().count() > 50
+    # Part of the province already screened, with problems in every state, written once.
+    from inspections.models import Finding, Inspection
+
+    screened = Inspection.objects.filter(status="submitted", round__level="county")
+    assert 0 < screened.count() < 500
+    assert {"open", "reported", "closed"} <= set(Finding.objects.values_list("status", flat=True))
+    assert all(
+        f.task.institution_id == f.answer.inspection.institution_id
+        for f in Finding.objects.select_related("task", "answer__inspection")
+    )

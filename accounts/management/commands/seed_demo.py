@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
+from campaign.models import Campaign
+from inspections.demo import inspection_demo_create
 from institutions.demo import institution_demo_create
 from institutions.models import Region
 from sampling.demo import sampling_demo_pools
@@ -64,3 +66,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<18} {DEMO_PASSWORD}  {role:<16} {region} {full_name}")
         added = sampling_demo_pools()
         self.stdout.write(f"抽查检查人员库：新增 {added} 人")
+        campaign = Campaign.objects.filter(province_id="140000", is_active=True).first()
+        if campaign is not None:
+            made = inspection_demo_create(campaign=campaign)
+            self.stdout.write(f"演示县级排查记录：新增 {made} 条")
