@@ -15,6 +15,8 @@ NAVIGATION = [
     (_("投诉举报"), "complaints:list", "complaints.view"),
     (_("抽查抽样"), "sampling:rounds", "sampling.draw"),
     (_("安全宣传"), "campaign:publicity", "inspections.view"),
+    (_("台账"), "ledgers:index", "dashboard.view"),
+    (_("信息公开"), "disclosure:manage", "summary.review"),
     (_("审计日志"), "audit_log", "audit.view"),
 ]
 

@@ -64,7 +64,9 @@ urlpatterns = [
     path("fees/", include("fees.urls")),
     path("complaints/", include("complaints.urls")),
     path("public/complaints/", include("complaints.views_public")),
+    path("public/campaigns/", include("reporting.urls_public")),
     path("progress/", include("clock.urls")),
+    path("ledgers/", include("reporting.urls_ledgers")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
     path(

@@ -610,3 +610,36 @@ def test_unsafe_uploads_are_refused_before_parsing_and_nothing_is_stored(
     with pytest.raises(ValidationError, match=message):
         runs.import_run_create(actor=admin, kind="institutions", file_name=name, data=data)
     assert ImportRun.objects.count() == 0
+
+
+def test_every_ledger_freezes_its_header_row_below_the_title_and_summary():
+    import io
+
+    from openpyxl import load_workbook
+
+    from institutions.tabular.export import ListExporter
+
+    class Ledger(ListExporter):
+        headers = ["机构名称", "状态"]
+
+        def title_line(self):
+            return "小店区台账"
+
+        def summary(self):
+            return [("随机种子", "42"), ("抽样框机构数", 37)]
+
+        def rows(self):
+            yield ["博雅舞蹈", "正常"]
+
+    sheet = load_workbook(io.BytesIO(Ledger().to_xlsx())).active
+    assert sheet["A5"].value == "机构名称" and sheet.freeze_panes == "A6"
+
+    class Plain(Ledger):
+        def title_line(self):
+            return ""
+
+        def summary(self):
+            return []
+
+    sheet = load_workbook(io.BytesIO(Plain().to_xlsx())).active
+    assert sheet["A1"].value == "机构名称" and sheet.freeze_panes == "A2"

@@ -58,20 +58,20 @@ class ListExporter:
         sheet = workbook.create_sheet(self.sheet_title[:31])
         for index, width in enumerate(self.widths or [16] * len(self.headers), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        header_row = 1
-        if title := self.title_line():
+        title, summary = self.title_line(), self.summary()
+        header_row = 1 + bool(title) + (len(summary) + 1 if summary else 0)
+        # A write-only sheet writes its view with the first row: freeze before appending.
+        sheet.freeze_panes = f"A{header_row + 1}"
+        if title:
             cell = WriteOnlyCell(sheet, value=safe_cell(title))
             cell.font = Font(bold=True, size=13)
             sheet.append([cell])
-            header_row = 2
-        if summary := self.summary():
+        if summary:
             for label, value in summary:
                 cell = WriteOnlyCell(sheet, value=safe_cell(label))
                 cell.font = Font(bold=True)
                 sheet.append([cell, safe_cell(value)])
             sheet.append([])
-            header_row += len(summary) + 1
-        sheet.freeze_panes = f"A{header_row + 1}"
         header = []
         for name in self.headers:
             cell = WriteOnlyCell(sheet, value=safe_cell(name))
