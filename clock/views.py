@@ -71,6 +71,8 @@ def board_context(board: Board) -> dict:
     """What the dashboard templates read, beside the board itself."""
     region = board.region
     total = board.total
+    # The figures are the campaign's; so is the problem list they open.
+    campaign = board.campaign.pk if board.campaign else None
     problem_rows = []
     for section, label in dashboards.section_labels(board.sections):
         cells = [
@@ -87,26 +89,36 @@ def board_context(board: Board) -> dict:
                 "label": label,
                 "cells": cells,
                 "total": sum(n for n, _ in cells),
-                "link": _link("inspections:problems", region=region.code, section=section),
+                "link": _link(
+                    "inspections:problems", campaign=campaign, region=region.code, section=section
+                ),
             }
         )
     funnel = [
-        (_("发现问题"), total.found, _link("inspections:problems", region=region.code)),
-        (_("待整改"), total.open, _link("inspections:problems", region=region.code, status="open")),
+        (
+            _("发现问题"),
+            total.found,
+            _link("inspections:problems", campaign=campaign, region=region.code),
+        ),
+        (
+            _("待整改"),
+            total.open,
+            _link("inspections:problems", campaign=campaign, region=region.code, status="open"),
+        ),
         (
             _("已报整改"),
             total.reported,
-            _link("inspections:problems", region=region.code, status="reported"),
+            _link("inspections:problems", campaign=campaign, region=region.code, status="reported"),
         ),
         (
             _("已复查销号"),
             total.closed,
-            _link("inspections:problems", region=region.code, status="closed"),
+            _link("inspections:problems", campaign=campaign, region=region.code, status="closed"),
         ),
         (
             _("已逾期"),
             total.overdue,
-            _link("inspections:problems", region=region.code, status="overdue"),
+            _link("inspections:problems", campaign=campaign, region=region.code, status="overdue"),
         ),
     ]
     flags = [(flag, flag_link(flag)) for flag in board.flags]

@@ -29,6 +29,7 @@ from .models import Finding, Inspection, Round
 
 LIST_FILTERS = (
     "q", "region", "section", "severity", "status", "department", "deadline_from", "deadline_to",
+    "campaign",
 )  # fmt: skip
 OVERDUE = "overdue"
 
@@ -45,6 +46,8 @@ class FindingFilterSet(filters.FilterSet):
         method="filter_status",
     )
     department = filters.ChoiceFilter(field_name="task__department", choices=Department.choices)
+    # The dashboards count one campaign's problems; their links open that campaign's list.
+    campaign = filters.NumberFilter(field_name="task__inspection__round__campaign_id")
     # The effective deadline: a problem sent back is due on its own new date.
     deadline_from = filters.DateFilter(method="filter_deadline_from")
     deadline_to = filters.DateFilter(method="filter_deadline_to")

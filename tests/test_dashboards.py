@@ -441,3 +441,13 @@ def test_the_portable_facts_equal_the_postgresql_statements(cast, places):
         assert sorted(sql.days) == sorted(rows[1])
         assert sorted(sql.problems) == sorted(rows[2])
         assert sql.problems  # there is something to compare
+
+
+def test_the_dashboard_problem_links_open_the_campaigns_problem_list(client, cast, places):
+    from .test_problems import inspected, seed_campaign
+
+    campaign = seed_campaign()
+    inspected(cast.xiaodian, places.xiaodian)
+    client.force_login(cast.taiyuan)
+    page = client.get(reverse("home")).content.decode()
+    assert f"/inspections/problems/?campaign={campaign.pk}&amp;region=140100" in page

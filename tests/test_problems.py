@@ -554,3 +554,12 @@ def test_a_problem_cannot_be_sent_back_without_a_future_deadline(cast, places, b
     )  # fmt: skip
     problem.refresh_from_db()
     assert problem.deadline == timezone.localdate() and problem.history.count() == 2
+
+
+def test_the_list_narrows_to_one_campaign_as_the_dashboards_count(client, cast, places, both):
+    campaign = both[0].round.campaign
+    client.force_login(cast.xiaodian)
+    assert len(listed(client, campaign=campaign.pk)) == 2
+    assert listed(client, campaign=campaign.pk + 1000) == []
+    page = client.get(reverse("inspections:problems"), {"campaign": campaign.pk}).content.decode()
+    assert f'name="campaign" value="{campaign.pk}"' in page  # kept when other filters change
