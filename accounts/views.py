@@ -33,7 +33,14 @@ def home(request):
         "region": region,
         "sections": [s for s in Section if s in scope.sections("dashboard.view")],
     }
-    context["my_assignments"] = list(my_assignments(request.user)[:200])
+    # The card lists the first 200; its heading counts them all.
+    assigned = my_assignments(request.user)
+    context["my_assignments"] = list(assigned[:200])
+    context["my_assignments_total"] = (
+        assigned.count()
+        if len(context["my_assignments"]) == 200
+        else len(context["my_assignments"])
+    )
     if scope.can("inspections.view"):
         # The progress figures (clock/dashboards.py) count the register and the screening
         # in the same two grouped statements, so the dashboard stays fast at 120,000 rows.

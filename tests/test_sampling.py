@@ -374,7 +374,8 @@ def test_a_drawn_inspector_is_told_and_may_open_only_the_institutions_drawn_for_
     note = yingze.notifications.get(kind="assignment")
     assert f"{len(mine)} 家" in note.body and "抽样 #" in note.reason
     client.force_login(yingze)
-    assert assigned.name in client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert assigned.name in home and f"我的抽查任务（{len(mine)} 家）" in home
     assert client.get(reverse("institutions:detail", args=[assigned.pk])).status_code == 200
     assert client.get(reverse("institutions:detail", args=[not_assigned.pk])).status_code == 404
     # Once the round is complete the door closes again.
