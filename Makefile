@@ -18,7 +18,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) SECRET_KEY=test-only-not-secret \
 	DEBUG=0 STATIC_MANIFEST=0
 
-.PHONY: demo test lint venv venv-dev chromium services clean
+.PHONY: demo test lint venv venv-dev chromium services clean backup restore var-keys load bench
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,11 +35,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
-demo: venv
+# Keys made once per checkout in var/ (never committed), for the demo and the load run.
+var-keys:
 	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	@test -s var/secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	@test -s var/staff_id_key || $(PY) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())' > var/staff_id_key
 	@test -s var/staff_id_hash_key || $(PY) -c 'import secrets; print(secrets.token_hex(32))' > var/staff_id_hash_key
+
+demo: venv var-keys
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_regions --province 140000
 	$(DEMO_ENV) $(PY) manage.py seed_demo
@@ -75,6 +78,47 @@ test: venv-dev chromium services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(TEST_ENV) $(VENV)/bin/pytest
+
+# Deadline day under load ([production]): 200 county officers inspecting with photos while
+# city and province staff browse, served by gunicorn, Locust on 127.0.0.1 for a bounded time.
+# Runs in its own database (LOAD_DATABASE_URL), made here if missing.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anquan_load
+LOAD_ENV = DEBUG=0 DATABASE_URL=$(LOAD_DATABASE_URL) REDIS_URL=$(REDIS_URL) STATIC_MANIFEST=0 \
+	ALLOWED_HOSTS=127.0.0.1 SECRET_KEY=$$(cat var/secret_key) \
+	STAFF_ID_KEYS=$$(cat var/staff_id_key) STAFF_ID_HASH_KEY=$$(cat var/staff_id_hash_key)
+load: venv var-keys
+	$(PY) -m pip install --quiet -e ".[load]"
+	@psql "$(dir $(LOAD_DATABASE_URL))postgres" -tAc "select 1 from pg_database where datname='$(notdir $(LOAD_DATABASE_URL))'" | grep -q 1 || \
+		psql "$(dir $(LOAD_DATABASE_URL))postgres" -c 'create database "$(notdir $(LOAD_DATABASE_URL))"'
+	$(LOAD_ENV) $(PY) manage.py migrate --noinput -v0
+	$(LOAD_ENV) $(PY) manage.py load_test $(LOAD_ARGS)
+
+# Benchmarks (README, Performance): a national-scale data set in its own database, made
+# once (about 20 minutes, ~13 GB) and reused, then one table of medians beside their floors.
+#   make bench [BENCH_INSTITUTIONS=120000] [BENCH_ARGS="--requests 5"]
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anquan_bench
+BENCH_INSTITUTIONS ?= 120000
+BENCH_ENV = DEBUG=0 DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(REDIS_URL) STATIC_MANIFEST=0 \
+	ALLOWED_HOSTS=127.0.0.1 SECRET_KEY=$$(cat var/secret_key) LOG_LEVEL=WARNING \
+	STAFF_ID_KEYS=$$(cat var/staff_id_key) STAFF_ID_HASH_KEY=$$(cat var/staff_id_hash_key)
+bench: venv var-keys
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "select 1 from pg_database where datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 || \
+		psql "$(dir $(BENCH_DATABASE_URL))postgres" -c 'create database "$(notdir $(BENCH_DATABASE_URL))"'
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py generate_scale_data --institutions $(BENCH_INSTITUTIONS) --reuse
+	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
+# Backups (README, 部署 / Deployment) of the database and MEDIA_ROOT that the environment
+# names (DATABASE_URL, MEDIA_ROOT, as the running service has them):
+#   make backup [BACKUP_DIR=/backups/anquan-2023-12-01]
+#   make restore BACKUP=<backup folder> DB=<new database name> [MEDIA=<folder>] [FORCE=1]
+backup: venv
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--output $(BACKUP_DIR))
+
+restore: venv
+	@test -n "$(BACKUP)" -a -n "$(DB)" || \
+		{ echo "用法 (usage): make restore BACKUP=<备份文件夹> DB=<新数据库名> [MEDIA=<文件夹>] [FORCE=1]"; exit 1; }
+	$(PY) manage.py restore $(BACKUP) --database $(DB) $(if $(MEDIA),--media-root $(MEDIA)) $(if $(FORCE),--force)
 
 clean:
 	rm -rf var staticfiles

@@ -16,6 +16,7 @@ NAVIGATION = [
     (_("抽查抽样"), "sampling:rounds", "sampling.draw"),
     (_("安全宣传"), "campaign:publicity", "inspections.view"),
     (_("台账"), "ledgers:index", "dashboard.view"),
+    (_("工作总结"), "summaries:list", "summary.view"),
     (_("信息公开"), "disclosure:manage", "summary.review"),
     (_("审计日志"), "audit_log", "audit.view"),
 ]

@@ -78,6 +78,8 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")
         DRAW = "draw", _("抽样")
+        SUMMARY = "summary", _("工作总结")
+        API_TOKEN = "api_token", _("API 令牌")
         OTHER = "other", _("其他")
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -132,6 +134,7 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("逾期")
         ESCALATION = "escalation", _("逾期上报")
         ASSIGNMENT = "assignment", _("抽查任务")
+        SUMMARY = "summary", _("工作总结")
         OTHER = "other", _("其他")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -143,14 +146,32 @@ class Notification(models.Model):
     key = models.CharField(max_length=200)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # The e-mail outbox (accounts/outbox.py): written with the row, in the same transaction,
+    # so a broker or mail server that is down loses nothing. Pending = an address and no
+    # `email_sent_at`; a sender claims a row by moving `email_claimed_until` forward with a
+    # conditional UPDATE, so two workers never send the same row.
+    email_to = models.EmailField(_("邮件地址"), blank=True)
+    email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("邮件发送次数"), default=0)
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["read_at"])
+    history = HistoricalRecords(
+        excluded_fields=["read_at", "email_to", "email_sent_at", "email_attempts",
+                         "email_claimed_until"]
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_notification")]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_pending",
+                condition=models.Q(email_sent_at__isnull=True) & ~models.Q(email_to=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,17 +1,17 @@
 """Sending notifications: in the bell, and by e-mail when the user has an address.
 
 Idempotent by key: a (user, key) pair is stored once, so an action or a job that runs twice
-notifies once. E-mail goes out after the transaction commits, and only for new rows.
+notifies once. Each new row carries its e-mail in the outbox (accounts/outbox.py): written in the caller's
+transaction, handed to a worker after the commit, swept up later if the broker was down.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
+from . import outbox
 from .models import Notification, RoleGrant, User
 
 
@@ -26,18 +26,19 @@ def notify(*, users: Iterable[User], kind: str, title: str, body: str = "", link
         for u in users
         if u.pk not in already
     ]
+    for notification in fresh:
+        notification.email_to = notification.user.email
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    addresses = [n.user.email for n in fresh if n.user.email]
-    if addresses:
-        transaction.on_commit(
-            lambda: send_mail(
-                title,
-                f"{body}\n\n{reason}",
-                settings.DEFAULT_FROM_EMAIL,
-                addresses,
-                fail_silently=True,
-            )
+    if any(n.email_to for n in fresh):
+        # bulk_create with ignore_conflicts returns no ids: read back this key's rows
+        # still waiting for their e-mail (a concurrent sender's rows are claimed, not doubled).
+        ids = list(
+            outbox.pending()
+            .filter(key=key, user__in=[n.user for n in fresh])
+            .values_list("pk", flat=True)
         )
+        if ids:
+            transaction.on_commit(lambda: outbox.enqueue(ids))
     return fresh
 
 

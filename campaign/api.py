@@ -35,6 +35,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     permission = "dashboard.view"
     serializer_class = CampaignSerializer
+    filterset_fields = ["is_active"]
+    ordering_fields = ["id", "starts_on"]
 
     def get_queryset(self):
         return selectors.campaign_list(scope=scope_for(self.request.user)).prefetch_related(
@@ -69,6 +71,8 @@ class ChecklistSerializer(serializers.ModelSerializer):
 class ChecklistViewSet(viewsets.ReadOnlyModelViewSet):
     permission = "inspections.view"
     serializer_class = ChecklistSerializer
+    filterset_fields = ["campaign", "is_active"]
+    ordering_fields = ["id", "version"]
 
     def get_queryset(self):
         return selectors.checklist_list(scope=scope_for(self.request.user)).prefetch_related(

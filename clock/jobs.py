@@ -396,7 +396,14 @@ def escalate_tasks(run: _Run) -> int:
         link = (
             reverse("inspections:problems")
             + "?"
-            + urlencode({"region": county.code, "status": "overdue", "q": task.institution.name})
+            + urlencode(
+                {
+                    "campaign": run.campaign.pk,
+                    "region": county.code,
+                    "status": "overdue",
+                    "q": task.institution.name,
+                }
+            )
         )
 
         def body(claimed: list[Late], task=task) -> str:

@@ -1,7 +1,9 @@
 """The beat's schedule, stored in the database (django-celery-beat's DatabaseScheduler).
 
-One periodic task runs the clock every hour, the first time as soon as the beat starts. It
-is created after every migrate, once: an operator who changes its interval or disables it
+One periodic task runs the clock every hour, the first time as soon as the beat starts;
+another sweeps the notification e-mail outbox every minute, a third re-sends import and
+export runs whose task was lost (every 5 minutes). Each is created after every
+migrate, once: an operator who changes its interval or disables it
 in the database keeps that change.
 """
 
@@ -12,18 +14,17 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 SCHEDULE_NAME = "专项行动定时任务：截止提醒、逾期标记、整改逾期上报、抽查数量预警"
 TICK = "clock.tasks.tick"
+OUTBOX_SWEEP_NAME = "通知邮件补发"
+OUTBOX_SWEEP = "accounts.tasks.sweep_outbox"
+RESUME_RUNS_NAME = "导入导出任务补发"
+RESUME_RUNS = "institutions.tasks.resume_runs_task"
 
 
 def ensure_schedule(using: str = "default") -> PeriodicTask:
     existing = PeriodicTask.objects.using(using).filter(name=SCHEDULE_NAME).first()
     if existing is not None:
         return existing
-    hourly = (
-        IntervalSchedule.objects.using(using)
-        .filter(every=1, period=IntervalSchedule.HOURS)
-        .order_by("pk")
-        .first()
-    ) or IntervalSchedule.objects.using(using).create(every=1, period=IntervalSchedule.HOURS)
+    hourly = _every(using, 1, IntervalSchedule.HOURS)
     task, _created = PeriodicTask.objects.using(using).get_or_create(
         name=SCHEDULE_NAME,
         defaults={
@@ -38,5 +39,39 @@ def ensure_schedule(using: str = "default") -> PeriodicTask:
     return task
 
 
+def _every(using: str, every: int, period: str) -> IntervalSchedule:
+    return (
+        IntervalSchedule.objects.using(using)
+        .filter(every=every, period=period)
+        .order_by("pk")
+        .first()
+    ) or IntervalSchedule.objects.using(using).create(every=every, period=period)
+
+
+def _ensure(using: str, *, name: str, task: str, every: int, description: str) -> PeriodicTask:
+    row, _created = PeriodicTask.objects.using(using).get_or_create(
+        name=name,
+        defaults={"task": task, "interval": _every(using, every, IntervalSchedule.MINUTES),
+                  "description": description},
+    )  # fmt: skip
+    return row
+
+
+def ensure_outbox_sweep(using: str = "default") -> PeriodicTask:
+    """Every minute: notification e-mails still pending (accounts/outbox.py), e.g. written
+    while Redis was down."""
+    return _ensure(using, name=OUTBOX_SWEEP_NAME, task=OUTBOX_SWEEP, every=1,
+                   description="accounts: notification e-mail outbox sweep")  # fmt: skip
+
+
+def ensure_runs_resume(using: str = "default") -> PeriodicTask:
+    """Every 5 minutes: import and export runs whose task the broker lost
+    (institutions/tabular/resume.py)."""
+    return _ensure(using, name=RESUME_RUNS_NAME, task=RESUME_RUNS, every=5,
+                   description="institutions: re-send lost import/export run tasks")  # fmt: skip
+
+
 def ensure_schedule_after_migrate(sender, using: str = "default", **kwargs) -> None:
     ensure_schedule(using)
+    ensure_outbox_sweep(using)
+    ensure_runs_resume(using)

@@ -25,6 +25,7 @@ from campaign.models import Campaign, ChecklistItem, Phase
 from inspections.models import Inspection, RectificationTask, Round
 from inspections.selectors import effective_deadline, finding_list, overdue_q, task_list
 from institutions.models import Institution, Region
+from reporting.selectors_summary import summary_behind
 from sampling.selectors import quota_status, sampling_rounds
 
 
@@ -142,14 +143,13 @@ def sample_behind(campaign: Campaign, scope: Scope, *, level: str) -> dict[str, 
     return found
 
 
-# Which regions are behind on each phase. City summaries (Phase.Kind.CITY_SUMMARY) have no
-# check yet: the summary itself arrives with [reporting]. Its hook is one line here —
-# `Phase.Kind.CITY_SUMMARY: <cities whose summary is not submitted>` — and every job
-# (reminders, overdue flags) then covers it. Until then the jobs skip that phase.
+# Which regions are behind on each phase; every job (reminders, overdue flags) covers each.
+# City summaries: cities whose summary is not submitted or accepted ([reporting]).
 PHASE_CHECKS: dict[str, Callable[[Campaign, Scope], dict[str, Behind]]] = {
     Phase.Kind.COUNTY_SCREENING: screening_behind,
     Phase.Kind.CITY_SPOT_CHECK: partial(sample_behind, level=Round.Level.CITY),
     Phase.Kind.PROVINCE_SUPERVISION: partial(sample_behind, level=Round.Level.PROVINCE),
+    Phase.Kind.CITY_SUMMARY: summary_behind,
 }
 # Phases whose work is a random sample with a quota: the quota watch looks at these.
 QUOTA_PHASES = (Phase.Kind.CITY_SPOT_CHECK, Phase.Kind.PROVINCE_SUPERVISION)

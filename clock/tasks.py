@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
+from institutions.tabular.export_runs import export_runs_purge
 from personnel.imports import purge_stale_staff_uploads
 
 from . import jobs
@@ -44,7 +45,9 @@ def tick(self, now: str | None = None) -> int:
 @shared_task(name="clock.tasks.purge_uploads", **RELIABLE)
 def purge_uploads(self) -> int:
     """Hourly: staff and check-result sheets (whole ID numbers) left unconfirmed for a day
-    lose their file (personnel/imports.py)."""
+    lose their file (personnel/imports.py); background ledger exports past their 7 days
+    lose file and row (institutions/tabular/export_runs.py)."""
+    export_runs_purge()
     return purge_stale_staff_uploads()
 
 

@@ -51,6 +51,8 @@ def flag_link(flag) -> str:
     """Where a late region's work is: its unscreened institutions, or its sample's round."""
     if flag.phase.kind in dashboards.SCREENING_PHASES:
         return _link("progress:unscreened", region=flag.region_id)
+    if flag.phase.kind == Phase.Kind.CITY_SUMMARY:
+        return reverse("summaries:detail", args=[flag.campaign_id, flag.region_id])
     return reverse("sampling:rounds")
 
 

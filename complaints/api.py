@@ -1,4 +1,5 @@
-"""/api/v1/complaints/: read-only, scoped like the pages.
+"""/api/v1/complaints/ and /api/v1/referrals/: scoped like the pages; `triage/` through
+the case page's service.
 
 Only cases whose details the caller may see are listed: a suspected offence against a
 minor appears only to its assigned officers, the police it was referred to and the auditor.
@@ -7,12 +8,18 @@ Reporters' contacts appear masked, never whole.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
+from accounts.models import User
 from accounts.scope import scope_for
+from api.viewsets import service_errors
 from institutions.selectors import within_region
 
 from . import access, selectors, services
@@ -69,10 +76,20 @@ class CaseFilterSet(filters.FilterSet):
         return within_region(queryset, value, path="county__code")
 
 
+class TriageSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    assignees = serializers.ListField(
+        child=serializers.IntegerField(), help_text=_("承办人的用户编号")
+    )
+    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ComplaintsPermission]
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
+    ordering_fields = ["id", "received_at", "deadline", "closed_at"]
 
     def get_serializer(self, *args, **kwargs):
         # Whatever is about to be serialized (a page, a list, one case) is shown: each minor
@@ -85,10 +102,88 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
                 )
         return super().get_serializer(*args, **kwargs)
 
+    @extend_schema(request=TriageSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        """Assign officers, (re)classify, set the response deadline, as the case page does
+        (complaints.services.case_triage); needs `complaints.change` in the case's region."""
+        scope = scope_for(request.user)
+        case = self.get_object()
+        if not scope.can(access.CHANGE):
+            raise PermissionDenied
+        form = TriageSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        ids = set(data["assignees"])
+        assignees = list(User.objects.filter(pk__in=ids, is_active=True))
+        if len(assignees) != len(ids):
+            raise serializers.ValidationError(
+                {"assignees": [_("承办人须为该县（市、区）或所在市的教育部门人员")]}
+            )
+        with service_errors():
+            services.case_triage(
+                case=case, actor=request.user, scope=scope, category=data["category"],
+                assignees=assignees, deadline=data["deadline"], note=data["note"],
+                request=request,
+            )  # fmt: skip
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
     def get_queryset(self):
         scope = scope_for(self.request.user)
         return (
             selectors.case_detail_list(scope=scope, user=self.request.user)
             .prefetch_related("referrals__sent_by")
             .order_by("-received_at", "-id")
+        )
+
+
+class ReferralListSerializer(ReferralSerializer):
+    case_id = serializers.IntegerField(read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    county_code = serializers.CharField(source="case.county_id", read_only=True)
+
+    class Meta(ReferralSerializer.Meta):
+        fields = ["case_id", "case_number", "county_code", *ReferralSerializer.Meta.fields]
+
+
+class ReferralFilterSet(filters.FilterSet):
+    county = filters.CharFilter(method="filter_county", label=_("县区（或市）代码"))
+    outcome = filters.ChoiceFilter(choices=Referral.Outcome.choices)
+    case = filters.NumberFilter(field_name="case_id")
+
+    class Meta:
+        model = Referral
+        fields = ["county", "outcome", "case"]
+
+    def filter_county(self, queryset, name, value):
+        return within_region(queryset, value, path="case__county__code")
+
+
+class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
+    """Referrals to public security of the cases whose details the caller may see."""
+
+    permission_classes = [ComplaintsPermission]
+    serializer_class = ReferralListSerializer
+    filterset_class = ReferralFilterSet
+    ordering_fields = ["id", "sent_at", "ack_due", "feedback_due"]
+
+    def get_serializer(self, *args, **kwargs):
+        # A referral carries its case's materials and the police feedback: showing one of a
+        # minor-offence case is a read of that case's details, logged as the case's own is.
+        if args and not kwargs.get("data"):
+            shown = args[0]
+            referrals = [shown] if isinstance(shown, Referral) else list(shown)
+            for case in {r.case_id: r.case for r in referrals}.values():
+                services.log_minor_read(
+                    case=case, actor=self.request.user, request=self.request, via="api"
+                )
+        return super().get_serializer(*args, **kwargs)
+
+    def get_queryset(self):
+        scope = scope_for(self.request.user)
+        cases = selectors.case_detail_list(scope=scope, user=self.request.user)
+        return (
+            selectors.referral_list(scope=scope, user=self.request.user)
+            .filter(case__in=cases.values("pk"))
+            .order_by("-sent_at", "-id")
         )

@@ -12,7 +12,10 @@ import hmac
 import io
 import secrets
 
+from django.core.cache import cache
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from accounts.outbox import BROKER_ERRORS
 
 SESSION_KEY = "complaints_captcha"
 _WORDS = "零一二三四五六七八九十"
@@ -49,6 +52,19 @@ def check(session, answer: str) -> bool:
         return False
     given = "".join((answer or "").split()).translate(_FULL_WIDTH)
     return hmac.compare_digest(given.encode(), challenge["answer"].encode())
+
+
+def claim(session) -> bool:
+    """Claim the session's current question for one submission (atomic in the shared cache):
+    False when another request with the same session already did."""
+    challenge = session.get(SESSION_KEY)
+    if not challenge:
+        return True  # no question: `check` refuses the answer anyway
+    key = f"{SESSION_KEY}:claimed:{session.session_key}:{challenge['seed']}"
+    try:
+        return cache.add(key, 1, timeout=3600)
+    except BROKER_ERRORS:
+        return True  # Redis down: the one-try answer still stops a later resend
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")

@@ -8,10 +8,9 @@ once; so does a dry run (`purge_upload_now`). As personnel/imports.py does for s
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from institutions.models import ImportRun
 from institutions.tabular import runs
+from institutions.tabular.resume import import_step_later
 
 from .importer import KIND
 
@@ -50,15 +49,11 @@ def check_now_or_later(run: ImportRun) -> None:
     if run.file.size <= runs.INLINE_LIMIT_BYTES:
         run_check(run_id=run.pk)
     else:
-        from .tasks import complaint_run_check_task
-
-        transaction.on_commit(lambda: complaint_run_check_task.delay(run.pk))
+        import_step_later(run, "check")
 
 
 def write_now_or_later(run: ImportRun) -> None:
     if run.file.size <= runs.INLINE_LIMIT_BYTES:
         run_write(run_id=run.pk)
     else:
-        from .tasks import complaint_run_write_task
-
-        transaction.on_commit(lambda: complaint_run_write_task.delay(run.pk))
+        import_step_later(run, "write")

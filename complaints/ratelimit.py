@@ -8,11 +8,15 @@ usually holds a whole /64 and could otherwise take a fresh address for every req
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 
 from django.core.cache import cache
 
 from accounts.audit import client_ip
+from accounts.outbox import BROKER_ERRORS
+
+logger = logging.getLogger(__name__)
 
 # name → (requests allowed, window in seconds)
 LIMITS: dict[str, tuple[int, int]] = {
@@ -43,12 +47,17 @@ def hit(request, name: str) -> bool:
     """Count one request; False once the IP has used up this window's allowance."""
     limit, window = LIMITS[name]
     key = _key(name, client_ip(request), window)
-    if cache.add(key, 1, timeout=window + 1):
-        return True
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
+        if cache.add(key, 1, timeout=window + 1):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            return True
+    except BROKER_ERRORS:
+        # Redis down: a citizen's complaint matters more than the limit; the captcha stays.
+        logger.warning("rate limit unavailable (cache down): %s let through", name)
         return True
     return count <= limit
 

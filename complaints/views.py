@@ -105,20 +105,30 @@ class CaseListView(ComplaintsMixin, TemplateView):
         )  # fmt: skip
 
 
+def complaint_ledger(*, scope, user, params, request=None) -> ComplaintLedger:
+    """The ledger for these query parameters (the download and a background run)."""
+    if not access.may_open(scope):
+        raise PermissionDenied
+    qs = filtered_cases(selectors.case_list(scope=scope, user=user), params)
+    qs = qs.prefetch_related("referrals")
+    # The ledger carries the details of the minor cases this user may see: each is a read.
+    for case in qs.filter(shows_details=True, category=Category.MINOR_OFFENCE):
+        services.log_minor_read(case=case, actor=user, request=request, via="export")
+    region = title_region_name(scope=scope, user=user, params=params) if scope.can(
+        access.VIEW) else ""  # fmt: skip
+    return ComplaintLedger(qs, region_name=region)
+
+
 class CaseExportView(ComplaintsMixin, View):
     """The complaint/referral ledger, filtered as the list; contacts always masked."""
 
     def get(self, request):
-        qs = filtered_cases(self.cases(), request.GET).prefetch_related("referrals")
-        # The ledger carries the details of the minor cases this user may see: each is a read.
-        for case in qs.filter(shows_details=True, category=Category.MINOR_OFFENCE):
-            services.log_minor_read(case=case, actor=request.user, request=request, via="export")
-        region = title_region_name(scope=self.scope, request=request) if self.scope.can(
-            access.VIEW) else ""  # fmt: skip
+        ledger = complaint_ledger(
+            scope=self.scope, user=request.user, params=request.GET, request=request
+        )
         return ledger_download(
-            request=request, ledger=ComplaintLedger(qs, region_name=region),
-            key="complaints", basename="投诉举报与移送台账",
-        )  # fmt: skip
+            request=request, ledger=ledger, key="complaints", basename="投诉举报与移送台账"
+        )
 
 
 class CaseCreateView(ComplaintsMixin, TemplateView):

@@ -48,6 +48,11 @@ class PublicComplaintView(View):
         if not ratelimit.hit(request, "submit"):
             return _too_many(request)
         form = PublicComplaintForm(request.POST, request.FILES)
+        # A double click sends the same question's answer twice, both read from the same
+        # session before either saves it: the first to claim the question files the complaint,
+        # the other is told so and leaves the session (and its tracking code) alone.
+        if form.is_valid() and not captcha.claim(request.session):
+            return render(request, "complaints/public_duplicate.html", status=409)
         solved = captcha.check(request.session, request.POST.get("captcha", ""))
         if not form.is_valid() or not solved:
             if not solved and "captcha" not in form.errors:

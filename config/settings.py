@@ -57,6 +57,20 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # X-Forwarded-For is believed; see accounts.audit.client_ip. Empty: REMOTE_ADDR only.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
 
+# Behind TLS (HTTPS=1): redirect plain HTTP, secure cookies, HSTS. The load balancer's
+# /healthz probe over the private network is answered before any redirect (ops/middleware.py).
+HTTPS = envbool("HTTPS", "0")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000") if HTTPS else 0
+# Only for a domain all of whose subdomains are HTTPS; set 0 otherwise (check --deploy warns).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", "1") and HTTPS
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", "1") and HTTPS
+# Only when told: a TLS-terminating proxy that sets X-Forwarded-Proto itself (and strips
+# the client's). Believing the header otherwise lets any client claim HTTPS.
+if envbool("PROXY_SETS_X_FORWARDED_PROTO", "0"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,9 +79,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files for /api/docs/, served by the app itself (air-gapped intranet).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "axes",
@@ -82,10 +97,17 @@ INSTALLED_APPS = [
     "fees",
     "complaints",
     "reporting",
+    "ops",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the load balancer's probe needs no host check, session or redirect; every
+    # other request gets its id and one log line (ops/middleware.py).
+    "ops.middleware.HealthCheckMiddleware",
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.ChineseFirstMiddleware",
@@ -127,8 +149,16 @@ DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"),
+        # A kept connection is tested before each request reuses it, so after PostgreSQL
+        # restarts the next request reconnects instead of failing (ops/errors.py: 503 meanwhile).
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database costs a request seconds, not the kernel's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+        "DATABASE_CONNECT_TIMEOUT", "5"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -168,10 +198,30 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "1" if HTTPS else "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files,
+# no inline <script>, on*= handler, style="" attribute or eval anywhere (templates and
+# static/js keep to it; tests/test_ops_deploy.py checks every template and
+# tests/test_ops_csp_browser.py the pages in Chromium). data: images are Bootstrap's SVG icons in its CSS; blob: the phone form's
+# photo previews before upload. No outside host at all.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -201,7 +251,12 @@ WHITENOISE_USE_FINDERS = True
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that drops packets costs a request two seconds, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -220,6 +275,24 @@ if not REDIS_URL:
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task taken by a worker that then died unannounced (SIGKILL, lost host) goes back
+        # to the queue after this many seconds; longer than any task's run (acks late).
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600"),
+        # A Redis that is down or unreachable must cost a request a moment, not hang it.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+    }
+# Publishing from a request (after its commit) gives up quickly when the broker is down: the
+# e-mails it asked for are rows of the outbox (accounts/outbox.py) and a sweep sends them.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -230,15 +303,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 REST_FRAMEWORK = {
-    # Token first so an anonymous API call gets 401 with a WWW-Authenticate header.
+    # Token first so an anonymous API call gets 401 with a WWW-Authenticate header. Tokens
+    # are stored as SHA-256 digests (api/services.py), not DRF's plaintext authtoken keys.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api_permissions.ScopePermission"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # `page_size` up to 200 (api/pagination.py); every view names its `ordering_fields`.
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.filters.OrderingFilter",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "accounts.api_permissions.exception_handler",
@@ -247,6 +325,26 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "安全守护 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": "校外培训安全专项行动的数据接口。认证：请求头 `Authorization: Token <令牌>`"
+    "（在“API 令牌”页面创建），或已登录的会话。数据范围与页面相同。",
+    # Request bodies get components of their own: only the fields a client may send.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` (or `category`, `outcome`): one clear name for each set.
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionStatusEnum": "institutions.models.Institution.Status",
+        "InstitutionCategoryEnum": "institutions.models.Institution.Category",
+        "InspectionStatusEnum": "inspections.models.Inspection.Status",
+        "FindingStatusEnum": "inspections.models.Finding.Status",
+        "DrawStatusEnum": "sampling.models.Draw.Status",
+        "BackgroundCheckStatusEnum": "personnel.models.BackgroundCheck.Status",
+        "BackgroundCheckOutcomeEnum": "personnel.models.BackgroundCheck.Outcome",
+        "DisqualificationCategoryEnum": "personnel.models.Category",
+        "DismissalStatusEnum": "personnel.models.Dismissal.Status",
+        "FeeViolationStatusEnum": "fees.models.FeeViolation.Status",
+        "CaseStatusEnum": "complaints.models.Case.Status",
+        "ComplaintCategoryEnum": "complaints.models.Category",
+        "ReferralOutcomeEnum": "complaints.models.Referral.Outcome",
+    },
 }
 
 # Staff ID numbers (PIPL) are encrypted at rest (personnel/crypto.py). STAFF_ID_KEYS: Fernet
@@ -284,10 +382,44 @@ if len(STAFF_ID_HASH_KEY) < 32:
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "anquan@localhost")
+# A hung mail server must fail a send well inside the outbox's claim (accounts/outbox.py
+# LEASE, 5 minutes); smtplib's default is to wait forever and the row would go out twice.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "30")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (tests of real workers).
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
+# Logs: one JSON object per line on stderr (ops/logs.py), for the log collector of each
+# host. Every record passes the privacy filter first: no ID numbers, phone numbers or
+# query strings; requests are logged by ops.middleware.RequestLogMiddleware with the user's
+# id, never the name. LOG_FORMAT=text gives plain lines for a developer's terminal.
+LOG_FORMAT = envstr("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "privacy": {"()": "ops.logs.PrivacyFilter"},
+        "request_id": {"()": "ops.logs.RequestIdFilter"},
+    },
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "privacy"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # Django's own handlers for these would bypass the filter (runserver's request lines
+    # carry the query string): send them through the same one.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+# Celery workers keep this configuration instead of installing their own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from accounts.scope import Scope
@@ -44,8 +54,20 @@ def fee_violation_list(*, scope: Scope, permission: str = "fees.view") -> QueryS
 
 
 def with_refunded(violations: QuerySet) -> QuerySet:
-    """Each violation with what has been refunded on its charge so far (yuan)."""
-    return violations.annotate(refunded=Sum("record__refunds__amount"))
+    """Each violation with what has been refunded on its charge so far (yuan).
+
+    A subquery per row shown, not Sum() over a join: the aggregate grouped every violation
+    in scope (164,000 at national scale, sorted on disk) before the page's LIMIT."""
+    refunded = (
+        Refund.objects.filter(record_id=OuterRef("record_id"))
+        .order_by()
+        .values("record_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return violations.annotate(
+        refunded=Subquery(refunded, output_field=DecimalField(max_digits=12, decimal_places=2))
+    )
 
 
 def refund_list(*, scope: Scope, permission: str = "fees.view") -> QuerySet:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -12,9 +11,9 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
-from institutions import tasks
 from institutions.tabular import runs
 from institutions.tabular.download import XLSX, download
+from institutions.tabular.resume import import_step_later
 from institutions.tabular.upload import MAX_UPLOAD_BYTES
 from institutions.views_import import ImportErrorsExport
 
@@ -54,7 +53,7 @@ class FeeImportView(ScopedViewMixin, TemplateView):
         if run.file.size <= runs.INLINE_LIMIT_BYTES:
             runs.import_run_check(run_id=run.pk)
         else:
-            transaction.on_commit(lambda: tasks.import_run_check_task.delay(run.pk))
+            import_step_later(run, "check")
         return redirect("fees:import_run", pk=run.pk)
 
 
@@ -90,7 +89,7 @@ class FeeImportRunConfirmView(ScopedViewMixin, View):
         elif run.file.size <= runs.INLINE_LIMIT_BYTES:
             runs.import_run_write(run_id=run.pk)
         else:
-            transaction.on_commit(lambda: tasks.import_run_write_task.delay(run.pk))
+            import_step_later(run, "write")
         return redirect("fees:import_run", pk=run.pk)
 
 

@@ -78,33 +78,34 @@ class LedgerView(ScopedViewMixin, TemplateView):
         )
 
 
+def fee_ledger(*, scope, user, params, request=None) -> FeeLedger:
+    """The ledger for these query parameters (the download and a background run)."""
+    violations = filtered_violations(selectors.fee_violation_list(scope=scope), params)
+    conditions = describe_filters(params)
+    if conditions:
+        # Narrowed by status, rule or words: the summary counts the rows below.
+        figures = {"conditions": conditions, **selectors.violation_figures(violations)}
+    else:
+        figures = selectors.fee_figures(scope, region_prefix(scope, params.get("region")))
+    findings = selectors.fee_findings(
+        scope=scope, region_prefix=region_prefix(scope, params.get("region")), params=params
+    )
+    figures = {**(figures or {}), "findings": findings.count()}
+    return FeeLedger(
+        violations,
+        figures=figures,
+        region_name=title_region_name(scope=scope, user=user, params=params),
+        findings=findings,
+    )
+
+
 class LedgerExportView(ScopedViewMixin, View):
     """The ledger as xlsx (or csv), filtered exactly as the page, inside the user's scope."""
 
     permission = "fees.view"
 
     def get(self, request):
-        params = request.GET
-        violations = filtered_violations(selectors.fee_violation_list(scope=self.scope), params)
-        conditions = describe_filters(params)
-        if conditions:
-            # Narrowed by status, rule or words: the summary counts the rows below.
-            figures = {"conditions": conditions, **selectors.violation_figures(violations)}
-        else:
-            figures = selectors.fee_figures(
-                self.scope, region_prefix(self.scope, params.get("region"))
-            )
-        findings = selectors.fee_findings(
-            scope=self.scope, region_prefix=region_prefix(self.scope, params.get("region")),
-            params=params,
-        )  # fmt: skip
-        figures = {**(figures or {}), "findings": findings.count()}
-        ledger = FeeLedger(
-            violations,
-            figures=figures,
-            region_name=title_region_name(scope=self.scope, request=request),
-            findings=findings,
-        )
+        ledger = fee_ledger(scope=self.scope, user=request.user, params=request.GET)
         return ledger_download(
             request=request, ledger=ledger, key="fees", basename="收费违规与退费台账"
         )

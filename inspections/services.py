@@ -363,9 +363,13 @@ def _require_finding(scope: Scope, finding: Finding) -> None:
 def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Finding:
     """The institution says it has fixed the problem (recorded by the officer)."""
     _require_finding(scope, finding)
+    # Lock and re-read: a double click or a second tab waits here, then sees the first's work.
+    finding.refresh_from_db(from_queryset=Finding.objects.select_for_update())
     _require_not_done(finding)
     if not note.strip():
         raise ValidationError(_("请填写整改情况"))
+    if finding.status == Finding.Status.REPORTED and finding.report_note == note.strip():
+        return finding  # the same report again: nothing new to record
     finding.status = Finding.Status.REPORTED
     finding.reported_at = timezone.now()
     finding.report_note = note.strip()
@@ -396,6 +400,8 @@ def finding_verify(
     would be overdue the moment it is reopened.
     """
     _require_finding(scope, finding)
+    # Lock and re-read: of two verifications at once, the second sees the first's outcome.
+    finding.refresh_from_db(from_queryset=Finding.objects.select_for_update())
     _require_not_done(finding)
     if not passed:
         if deadline is None:

@@ -110,14 +110,19 @@ class ProblemListView(ScopedViewMixin, TemplateView):
         )
 
 
+def problem_ledger(*, scope, user, params, request=None) -> ProblemLedger:
+    """The problem list for these query parameters (the download and a background run)."""
+    qs = filtered_findings(scope=scope, params=params)
+    return ProblemLedger(qs, region_name=title_region_name(scope=scope, user=user, params=params))
+
+
 class ProblemExportView(ScopedViewMixin, View):
     """The problem list as xlsx (or csv), filtered exactly as the page, inside the scope."""
 
     permission = "inspections.view"
 
     def get(self, request):
-        qs = filtered_findings(scope=self.scope, params=request.GET)
-        ledger = ProblemLedger(qs, region_name=title_region_name(scope=self.scope, request=request))
+        ledger = problem_ledger(scope=self.scope, user=request.user, params=request.GET)
         return ledger_download(request=request, ledger=ledger, key="problems", basename="问题清单")
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -230,3 +231,61 @@ class ImportRun(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.WRITING}
+
+
+class ExportRun(models.Model):
+    """One ledger exported in the background: who asked, which ledger, with what filters.
+
+    The rows are scoped again from the user's grants when the run starts, never from what
+    they could see when they asked. The file is kept for `KEEP` and then purged with the
+    row (institutions/tabular/export_runs.py); it is served only to its owner.
+    """
+
+    KEEP = dt.timedelta(days=7)
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导出中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("导出失败")
+
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("导出人")
+    )
+    ledger = models.CharField(_("台账"), max_length=32)
+    # The query string as given (region, period, sector, status, format ...).
+    query = models.TextField(_("筛选条件"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    # When a worker took the run; a run still "running" long after is taken again.
+    claimed_at = models.DateTimeField(_("开始导出时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("保留至"), db_index=True)
+    rows_written = models.PositiveIntegerField(_("已写入行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="export_run_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.ledger} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_written / self.rows_total))
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -10,8 +9,9 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
+from institutions.tabular.resume import import_step_later
 
-from . import selectors, tasks
+from . import selectors
 from .exporters import InstitutionLedger, import_template_xlsx
 from .models import ImportRun
 from .tabular import runs
@@ -54,7 +54,7 @@ class ImportView(ScopedViewMixin, TemplateView):
         if run.file.size <= runs.INLINE_LIMIT_BYTES:
             runs.import_run_check(run_id=run.pk)
         else:
-            transaction.on_commit(lambda: tasks.import_run_check_task.delay(run.pk))
+            import_step_later(run, "check")
         return redirect("institutions:import_run", pk=run.pk)
 
 
@@ -90,7 +90,7 @@ class ImportRunConfirmView(ScopedViewMixin, View):
         elif run.file.size <= runs.INLINE_LIMIT_BYTES:
             runs.import_run_write(run_id=run.pk)
         else:
-            transaction.on_commit(lambda: tasks.import_run_write_task.delay(run.pk))
+            import_step_later(run, "write")
         return redirect("institutions:import_run", pk=run.pk)
 
 
@@ -127,16 +127,21 @@ class ImportTemplateView(ScopedViewMixin, View):
         return download(import_template_xlsx(), "校外培训机构导入模板.xlsx", XLSX)
 
 
+def institution_ledger(*, scope, user, params, request=None) -> InstitutionLedger:
+    """The institution ledger for these query parameters (the download and a background run)."""
+    qs = selectors.institution_list(scope=scope, filters=params)
+    return InstitutionLedger(
+        qs, region_name=title_region_name(scope=scope, user=user, params=params)
+    )
+
+
 class InstitutionExportView(ScopedViewMixin, View):
     """The institution ledger, filtered exactly as the list page, inside the user's scope."""
 
     permission = "institutions.view"
 
     def get(self, request):
-        qs = selectors.institution_list(scope=self.scope, filters=request.GET)
-        ledger = InstitutionLedger(
-            qs, region_name=title_region_name(scope=self.scope, request=request)
-        )
+        ledger = institution_ledger(scope=self.scope, user=request.user, params=request.GET)
         return ledger_download(
             request=request, ledger=ledger, key="institutions", basename="机构台账"
         )

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
@@ -14,7 +15,7 @@ from accounts.scope import scope_for
 from institutions.selectors import within_region
 
 from . import selectors
-from .models import BackgroundCheck, StaffMember
+from .models import BackgroundCheck, Dismissal, StaffMember
 
 
 class StaffSerializer(serializers.ModelSerializer):
@@ -52,6 +53,7 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
     permission = "staff.view"
     serializer_class = StaffSerializer
     filterset_class = StaffFilterSet
+    ordering_fields = ["id", "name", "institution", "employed_from"]
 
     def get_queryset(self):
         return selectors.staff_list(scope=scope_for(self.request.user)).order_by("id")
@@ -83,14 +85,87 @@ class BackgroundCheckSerializer(serializers.ModelSerializer):
         return data
 
 
+class BackgroundCheckFilterSet(filters.FilterSet):
+    county = filters.CharFilter(method="filter_county", label=_("县区（或市）代码"))
+    status = filters.ChoiceFilter(choices=BackgroundCheck.Status.choices)
+    institution = filters.NumberFilter(field_name="staff__institution_id")
+    staff = filters.NumberFilter(field_name="staff_id")
+
+    class Meta:
+        model = BackgroundCheck
+        fields = ["county", "status", "institution", "staff"]
+
+    def filter_county(self, queryset, name, value):
+        return within_region(queryset, value, path="staff__institution__county__code")
+
+
 class BackgroundCheckViewSet(viewsets.ReadOnlyModelViewSet):
     """Every check request; result fields are null unless the user may read results there."""
 
     permission = "staff.view"
     serializer_class = BackgroundCheckSerializer
+    filterset_class = BackgroundCheckFilterSet
+    ordering_fields = ["id", "checked_on", "status"]
 
     def get_queryset(self):
         return selectors.check_list(scope=scope_for(self.request.user)).order_by("id")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "scope": scope_for(self.request.user)}
+
+
+class DismissalSerializer(serializers.ModelSerializer):
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    county_code = serializers.CharField(source="institution.county_id", read_only=True)
+    staff_name = serializers.CharField(source="staff.name", read_only=True)
+    id_number = serializers.CharField(source="staff.id_masked", read_only=True)
+    check_number = serializers.CharField(source="check_result.number", read_only=True)
+    category = serializers.CharField(source="check_result.category", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dismissal
+        fields = [
+            "id", "institution_id", "institution_name", "county_code", "staff_id", "staff_name",
+            "id_number", "check_number", "category", "deadline", "status", "is_overdue",
+            "created_at", "employment_end", "has_evidence", "closed_at",
+        ]  # fmt: skip
+
+    def get_has_evidence(self, dismissal) -> bool:
+        return bool(dismissal.evidence)
+
+
+class DismissalFilterSet(filters.FilterSet):
+    county = filters.CharFilter(method="filter_county", label=_("县区（或市）代码"))
+    status = filters.ChoiceFilter(
+        choices=[*Dismissal.Status.choices, ("overdue", _("已逾期"))], method="filter_status"
+    )
+    institution = filters.NumberFilter(field_name="institution_id")
+
+    class Meta:
+        model = Dismissal
+        fields = ["county", "status", "institution"]
+
+    def filter_county(self, queryset, name, value):
+        return within_region(queryset, value, path="institution__county__code")
+
+    def filter_status(self, queryset, name, value):
+        if value == "overdue":
+            return queryset.filter(status=Dismissal.Status.OPEN, deadline__lt=timezone.localdate())
+        return queryset.filter(status=value)
+
+
+class DismissalViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dismissals (清退) ordered after a disqualifying check: only to those who may read check
+    results there; ID numbers masked."""
+
+    permission = "staff.view"
+    serializer_class = DismissalSerializer
+    filterset_class = DismissalFilterSet
+    ordering_fields = ["id", "deadline", "created_at", "closed_at"]
+
+    def get_queryset(self):
+        return selectors.dismissal_list(scope=scope_for(self.request.user)).order_by(
+            "deadline", "id"
+        )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from institutions.models import ImportRun
 from institutions.tabular import runs
+from institutions.tabular.resume import import_step_later
 
 STAFF = "staff"
 CHECK_RESULTS = "check_results"
@@ -98,18 +98,14 @@ def check_now_or_later(run: ImportRun) -> None:
     if run.file.size <= runs.INLINE_LIMIT_BYTES:
         run_check(run_id=run.pk)
     else:
-        from .tasks import staff_run_check_task
-
-        transaction.on_commit(lambda: staff_run_check_task.delay(run.pk))
+        import_step_later(run, "check")
 
 
 def write_now_or_later(run: ImportRun) -> None:
     if run.file.size <= runs.INLINE_LIMIT_BYTES:
         run_write(run_id=run.pk)
     else:
-        from .tasks import staff_run_write_task
-
-        transaction.on_commit(lambda: staff_run_write_task.delay(run.pk))
+        import_step_later(run, "write")
 
 
 def run_list(*, user):

@@ -192,16 +192,21 @@ class StaffUpdateView(_StaffFormView):
         return redirect("personnel:detail", pk=self.staff.pk)
 
 
+def vetting_ledger(*, scope, user, params, request=None) -> VettingLedger:
+    """The vetting ledger for these query parameters (the download and a background run)."""
+    qs = selectors.staff_list(scope=scope, filters=params)
+    return VettingLedger(
+        qs, scope=scope, region_name=title_region_name(scope=scope, user=user, params=params)
+    )
+
+
 class LedgerExportView(ScopedViewMixin, View):
     """The vetting ledger (xlsx or csv), filtered as the list, ID numbers masked."""
 
     permission = "staff.view"
 
     def get(self, request):
-        qs = selectors.staff_list(scope=self.scope, filters=request.GET)
-        ledger = VettingLedger(
-            qs, scope=self.scope, region_name=title_region_name(scope=self.scope, request=request)
-        )
+        ledger = vetting_ledger(scope=self.scope, user=request.user, params=request.GET)
         return ledger_download(
             request=request, ledger=ledger, key="staff", basename="从业人员审查台账"
         )

@@ -36,6 +36,23 @@ class LedgerFilters:
     sector: str
     status: str
 
+    def narrow(
+        self, qs: QuerySet, *, county: str, campaign: str, date: str, sector: str = ""
+    ) -> QuerySet:
+        """The common filters on a ledger's rows, given where each lives in its model (the
+        county code, the campaign, the date the period means, the institution's sector)."""
+        if self.region is not None:
+            qs = qs.filter(**{f"{county}__startswith": self.region.prefix})
+        if self.campaign is not None:
+            qs = qs.filter(**{campaign: self.campaign})
+        if self.period_from:
+            qs = qs.filter(**{f"{date}__gte": self.period_from})
+        if self.period_to:
+            qs = qs.filter(**{f"{date}__lte": self.period_to})
+        if sector and self.sector:
+            qs = qs.filter(**{sector: self.sector})
+        return qs
+
 
 def _date(value: str | None) -> dt.date | None:
     try:
@@ -85,17 +102,13 @@ def _title(kind: str, filters: LedgerFilters) -> str:
 def inspection_ledger_rows(*, scope: Scope, filters: LedgerFilters) -> QuerySet:
     """Submitted inspections in scope, narrowed by the filters, with their counts."""
     sections = scope.sections("inspections.view")
-    qs = inspection_list(scope=scope).filter(status=Inspection.Status.SUBMITTED)
-    if filters.region is not None:
-        qs = qs.filter(institution__county__code__startswith=filters.region.prefix)
-    if filters.campaign is not None:
-        qs = qs.filter(round__campaign=filters.campaign)
-    if filters.period_from:
-        qs = qs.filter(submitted_at__date__gte=filters.period_from)
-    if filters.period_to:
-        qs = qs.filter(submitted_at__date__lte=filters.period_to)
-    if filters.sector:
-        qs = qs.filter(institution__sector=filters.sector)
+    qs = filters.narrow(
+        inspection_list(scope=scope).filter(status=Inspection.Status.SUBMITTED),
+        county="institution__county__code",
+        campaign="round__campaign",
+        date="submitted_at__date",
+        sector="institution__sector",
+    )
     if filters.status in Inspection.Result.values:
         qs = qs.filter(result=filters.status)
     # Problems in the sections this user owns: a fire officer counts fire problems.
@@ -146,15 +159,12 @@ class InspectionLedger(ListExporter):
 
 
 def publicity_ledger_rows(*, scope: Scope, filters: LedgerFilters) -> QuerySet:
-    qs = publicity_list(scope=scope).select_related("campaign")
-    if filters.region is not None:
-        qs = qs.filter(county__code__startswith=filters.region.prefix)
-    if filters.campaign is not None:
-        qs = qs.filter(campaign=filters.campaign)
-    if filters.period_from:
-        qs = qs.filter(held_on__gte=filters.period_from)
-    if filters.period_to:
-        qs = qs.filter(held_on__lte=filters.period_to)
+    qs = filters.narrow(
+        publicity_list(scope=scope).select_related("campaign"),
+        county="county__code",
+        campaign="campaign",
+        date="held_on",
+    )
     return qs.order_by("county_id", "held_on", "pk")
 
 

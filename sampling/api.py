@@ -1,3 +1,5 @@
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -27,7 +29,8 @@ class DrawSerializer(serializers.ModelSerializer):
 
     def get_attempt(self, draw) -> int:
         """Which draw of its round this is (1 = the first preview): earlier ones stay listed."""
-        return draw_attempt(draw)["number"]
+        earlier = getattr(draw, "earlier_draws", None)  # DrawViewSet's annotation: no query
+        return earlier + 1 if earlier is not None else draw_attempt(draw)["number"]
 
     def get_must_include(self, draw) -> list[dict]:
         random_ids = set(draw.institutions)
@@ -42,9 +45,21 @@ class DrawViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission = "sampling.view"
     serializer_class = DrawSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["id", "created_at", "confirmed_at"]
 
     def get_queryset(self):
-        return selectors.draw_list(scope_for(self.request.user))
+        # `attempt` counted in the list's own query, not one count per draw shown.
+        earlier = (
+            Draw.objects.filter(round_id=OuterRef("round_id"), pk__lt=OuterRef("pk"))
+            .order_by()
+            .values("round_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return selectors.draw_list(scope_for(self.request.user)).annotate(
+            earlier_draws=Coalesce(Subquery(earlier, output_field=IntegerField()), 0)
+        )
 
     @action(detail=True)
     def frame(self, request, pk=None):

@@ -213,3 +213,18 @@ def test_closed_or_dealt_with_work_does_not_escalate(cast, late_work):
     Case.objects.filter(number__in=["T2023000001", "T2023000003"]).update(status="closed")
     Referral.objects.update(acknowledged_at=at(11, 21), feedback_at=at(11, 22))
     assert escalated(11, 27) == 0
+
+
+def test_the_escalation_link_opens_the_overdue_problems_of_that_campaign_and_county(
+    cast, two_problems, client
+):
+    assert escalated(11, 27) == 1
+    link = Notification.objects.get(user__username="xiaodian", kind="escalation").link
+    assert f"campaign={problem('1.01').task.inspection.round.campaign_id}" in link
+    assert "region=140105" in link and "status=overdue" in link
+    client.force_login(cast.xiaodian)
+    with time_machine.travel(at(11, 27), tick=False):
+        page = client.get(link)
+    assert page.status_code == 200
+    listed = [f.pk for f in page.context["page"].object_list]
+    assert sorted(listed) == sorted(Finding.objects.values_list("pk", flat=True))

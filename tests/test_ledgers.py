@@ -147,7 +147,16 @@ def test_publicity_ledger_content_scope_and_period(client, cast, activities):
 
 # -- the hub -----------------------------------------------------------------------------
 
-ALL = {"institutions", "inspections", "problems", "staff", "fees", "complaints", "publicity"}
+ALL = {
+    "institutions",
+    "inspections",
+    "problems",
+    "rectification",
+    "staff",
+    "fees",
+    "complaints",
+    "publicity",
+}
 
 
 def cards(response):
@@ -161,7 +170,13 @@ def test_the_hub_lists_only_permitted_ledgers(client, cast, regions):
     fire = UserFactory(username="fire", grant=("department_user", "140100", "fire"))
     client.force_login(fire)
     response = client.get(reverse("ledgers:index"))
-    assert cards(response) == {"institutions", "inspections", "problems", "publicity"}
+    assert cards(response) == {
+        "institutions",
+        "inspections",
+        "problems",
+        "rectification",
+        "publicity",
+    }
     assert reverse("personnel:export") not in response.content.decode()
     client.force_login(cast.auditor)
     assert client.get(reverse("ledgers:index")).status_code == 403

@@ -110,20 +110,28 @@ EXPECT = {
 
 
 # Pages of later features keep their expectations beside their tests and join the walk here.
+from .url_walk_api import EXPECT as _API_EXPECT  # noqa: E402
 from .url_walk_complaints import EXPECT as _COMPLAINTS_EXPECT  # noqa: E402
 from .url_walk_dashboards import EXPECT as _DASHBOARDS_EXPECT  # noqa: E402
+from .url_walk_exports import EXPECT as _EXPORTS_EXPECT  # noqa: E402
 from .url_walk_fees import EXPECT as _FEES_EXPECT  # noqa: E402
 from .url_walk_inspection_form import EXPECT as _FORM_EXPECT  # noqa: E402
 from .url_walk_ledgers import EXPECT as _LEDGERS_EXPECT  # noqa: E402
+from .url_walk_ops import EXPECT as _OPS_EXPECT  # noqa: E402
 from .url_walk_problems import EXPECT as _PROBLEM_EXPECT  # noqa: E402
 from .url_walk_reporting import EXPECT as _REPORTING_EXPECT  # noqa: E402
 from .url_walk_sampling import EXPECT as _SAMPLING_EXPECT  # noqa: E402
+from .url_walk_summary import EXPECT as _SUMMARY_EXPECT  # noqa: E402
 from .url_walk_vetting import EXPECT as _VETTING_EXPECT  # noqa: E402
 
 EXPECT |= _FORM_EXPECT | _PROBLEM_EXPECT | _SAMPLING_EXPECT | _VETTING_EXPECT
 EXPECT |= _FEES_EXPECT | _COMPLAINTS_EXPECT | _DASHBOARDS_EXPECT
 EXPECT |= _REPORTING_EXPECT
 EXPECT |= _LEDGERS_EXPECT
+EXPECT |= _EXPORTS_EXPECT
+EXPECT |= _API_EXPECT
+EXPECT |= _OPS_EXPECT
+EXPECT |= _SUMMARY_EXPECT
 
 
 def _pattern_names(patterns, namespace=""):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -53,7 +54,34 @@ class ListExporter:
     def rows(self) -> Iterator[Iterable[object]]:
         raise NotImplementedError
 
+    def row_count(self) -> int | None:
+        """How many rows `rows()` will yield, for a background run's progress; None if unknown.
+
+        Most ledgers list one queryset; a ledger that adds rows of its own may overstate
+        or understate, and the run then simply finishes at its real count.
+        """
+        queryset = getattr(self, "queryset", None)
+        return queryset.count() if queryset is not None else None
+
+    def _counted_rows(self, progress: Callable[[int], None] | None, every: int):
+        written = 0
+        for row in self.rows():
+            yield row
+            written += 1
+            if progress is not None and written % every == 0:
+                progress(written)
+        if progress is not None:
+            progress(written)
+
     def to_xlsx(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write_xlsx(buffer)
+        return buffer.getvalue()
+
+    def write_xlsx(
+        self, target: IO[bytes], *, progress: Callable[[int], None] | None = None, every: int = 500
+    ) -> None:
+        """Write the workbook to `target`; `progress(rows_written)` every `every` rows and at the end."""
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(self.sheet_title[:31])
         for index, width in enumerate(self.widths or [16] * len(self.headers), start=1):
@@ -80,24 +108,30 @@ class ListExporter:
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             header.append(cell)
         sheet.append(header)
-        for row in self.rows():
+        for row in self._counted_rows(progress, every):
             sheet.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        workbook.save(target)
 
     def to_csv(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write_csv(buffer)
+        return buffer.getvalue()
+
+    def write_csv(
+        self, target: IO[bytes], *, progress: Callable[[int], None] | None = None, every: int = 500
+    ) -> None:
         # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it without mojibake.
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+        text.write("\ufeff")
+        writer = csv.writer(text)
         if summary := self.summary():
             for label, value in summary:
                 writer.writerow([safe_cell(label), _csv_text(safe_cell(value))])
             writer.writerow([])
         writer.writerow([safe_cell(h) for h in self.headers])
-        for row in self.rows():
+        for row in self._counted_rows(progress, every):
             writer.writerow([_csv_text(safe_cell(v)) for v in row])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        text.detach()  # leave `target` open for the caller
 
 
 def _csv_text(value: object) -> object:

@@ -109,7 +109,11 @@ def import_run_confirm(*, run: ImportRun, actor) -> bool:
         return False
     return bool(
         ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.CHECKED, error_count=0).update(
-            status=ImportRun.Status.WRITING, processed_rows=0
+            # claimed_at: when the write was asked for, so a lost task is found and re-sent
+            # (tabular/resume.py).
+            status=ImportRun.Status.WRITING,
+            processed_rows=0,
+            claimed_at=timezone.now(),
         )
     )
 

@@ -10,6 +10,7 @@ from campaign.models import Campaign
 from inspections.demo import inspection_demo_create
 from institutions.demo import institution_demo_create
 from institutions.models import Region
+from reporting.demo_summary import summary_demo_create
 from sampling.demo import sampling_demo_pools
 
 # Printed on every run and in the README: demo data only, never a real deployment.
@@ -70,3 +71,5 @@ class Command(BaseCommand):
         if campaign is not None:
             made = inspection_demo_create(campaign=campaign)
             self.stdout.write(f"演示县级排查记录：新增 {made} 条")
+            if summary_demo_create(campaign=campaign):
+                self.stdout.write("演示工作总结：太原市（编写中）")

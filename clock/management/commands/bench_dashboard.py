@@ -1,7 +1,7 @@
 """How fast the province dashboard is at the scale of a real province.
 
-Generates institutions, inspections (and the problems some of them found) with COPY inside
-one transaction, requests the province dashboard as province staff through Django's test
+Generates institutions, inspections (and the problems some of them found) with the scale
+generator (ops/scale: COPY) inside one transaction, requests the province dashboard as province staff through Django's test
 client, times the bare SQL aggregates the dashboard needs in the same process, prints both
 medians and their ratio, and rolls everything back: the database is left as it was.
 
@@ -11,8 +11,6 @@ medians and their ratio, and rolls everything back: the database is left as it w
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 import statistics
 import time
 
@@ -24,17 +22,14 @@ from django.db.models.functions import Left
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import RoleGrant, User
-from accounts.roles import Department, Role, Sector
-from campaign.models import ChecklistItem
-from campaign.services import campaign_seed_2023
+from accounts.models import User
+from campaign.models import Campaign
 from clock import dashboards
 from clock.models import JobRun, RegionOverdue
 from clock.selectors import campaign_scope
-from inspections.models import Answer, Finding, Inspection, RectificationTask, Round
+from inspections.models import Finding, Inspection
 from institutions.models import Institution, Region
-from institutions.services import regions_load
-from sampling.models import Draw
+from ops import scale
 
 
 class Rollback(Exception):
@@ -66,7 +61,6 @@ class Command(BaseCommand):
             raise CommandError("性能测试需要 PostgreSQL（DATABASE_URL）")
         if options["institutions"] < 1 or options["inspections"] < 0 or options["requests"] < 1:
             raise CommandError("机构数、请求次数须为正整数，检查记录数不能为负")
-        self.rng = random.Random(options["seed"])
         try:
             with transaction.atomic():
                 self.run(options)
@@ -80,44 +74,27 @@ class Command(BaseCommand):
     def run(self, options):
         started = time.perf_counter()
         province_code = options["province"]
-        if not Region.objects.filter(code=province_code).exists():
-            regions_load(province_code=province_code)
+        # The one scale generator (ops/scale) makes the register, the screening and its
+        # problems, and the province's confirmed draw; no fees, staff or complaints, which
+        # the province board does not read.
+        scale.generate(
+            scale.Plan(
+                institutions=options["institutions"], inspections=options["inspections"],
+                staff_per_institution=0, fee_records=0, complaints=0, answers="findings",
+                provinces=[province_code[:2]], city_draws=False, seed=options["seed"],
+                year=timezone.localdate().year,
+            ),
+            write=self.stdout.write,
+        )  # fmt: skip
         province = Region.objects.get(code=province_code)
-        campaign = campaign_seed_2023(province_code=province_code)[0]
+        campaign = Campaign.objects.filter(province=province).order_by("-starts_on").first()
         self.counties = list(
             Region.objects.filter(level=Region.Level.COUNTY, code__startswith=province.prefix)
             .order_by("code")
             .values_list("code", flat=True)
         )
-        officer = User.objects.create(username="bench-officer", full_name="bench")
-        staff = User.objects.create(username="bench-province", full_name="bench")
-        RoleGrant.objects.create(
-            user=staff, role=Role.PROVINCE_STAFF, region=province, department=Department.EDUCATION
-        )
-        rounds = {}
-        for code in self.counties:
-            rounds[code] = Round.objects.get_or_create(
-                campaign=campaign, level=Round.Level.COUNTY, region_id=code
-            )[0].pk
-        template = campaign.checklists.filter(is_active=True).order_by("-version").first()
-        items = list(ChecklistItem.objects.filter(template=template).values_list("pk", "section"))
-
-        institutions = self.institutions(options["institutions"])
-        self.stdout.write(
-            f"generated {len(institutions):,} institutions ({time.perf_counter() - started:.1f} s)"
-        )
-        inspections = self.inspections(
-            options["inspections"], institutions, rounds, template.pk, officer.pk, campaign
-        )
-        self.stdout.write(
-            f"generated {options['inspections']:,} inspections "
-            f"({time.perf_counter() - started:.1f} s)"
-        )
-        findings = self.findings(inspections, items, officer.pk)
-        self.stdout.write(
-            f"generated {findings:,} problems ({time.perf_counter() - started:.1f} s)"
-        )
-        self.sample_and_flags(campaign, province, institutions, staff)
+        staff = User.objects.get(username=f"scale-province-{province_code}")
+        self.flags(campaign)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"data ready in {time.perf_counter() - started:.1f} s")
@@ -126,142 +103,8 @@ class Command(BaseCommand):
             self.profile(staff)
         dashboards.forget_summary(campaign)
 
-    def _ids(self, model, n: int) -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, n],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-    def _copy(self, model, columns: list[str], rows) -> None:
-        names = ", ".join(f'"{c}"' for c in columns)
-        table = model._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    def institutions(self, n: int) -> list[tuple[int, str, str]]:
-        """(id, county, status) of n institutions spread unevenly over the counties."""
-        rng, now = self.rng, timezone.now()
-        weights = [rng.uniform(0.3, 3.0) for _ in self.counties]
-        ids = self._ids(Institution, n)
-        sectors = [*Sector.values]
-        made, rows = [], []
-        for index, pk in enumerate(ids):
-            county = rng.choices(self.counties, weights)[0]
-            subject = rng.random() < 0.2
-            status = "operating" if rng.random() < 0.95 else rng.choice(["suspended", "closed"])
-            made.append((pk, county, status))
-            rows.append(
-                (
-                    pk, f"性能测试培训学校{index}号", f"BENCH{index:013d}", county,
-                    "subject" if subject else "non_subject",
-                    "" if subject else rng.choice(sectors), rng.random() < 0.3,
-                    "", "offline", "", "", "", status, "", now, now,
-                )
-            )  # fmt: skip
-        self._copy(
-            Institution,
-            ["id", "name", "credit_code", "county_id", "category", "sector", "is_risky",
-             "permit_number", "mode", "address", "legal_representative", "phone", "status",
-             "platform_number", "created_at", "updated_at"],
-            rows,
-        )  # fmt: skip
-        return made
-
-    def inspections(self, n, institutions, rounds, template_id, officer_id, campaign):
-        """n inspections: about 85% of operating institutions screened (submitted over the
-        campaign's first 30 days), the rest re-inspections and drafts of the same ones."""
-        rng = self.rng
-        start = timezone.make_aware(dt.datetime.combine(campaign.starts_on, dt.time(8)))
-        operating = [i for i in institutions if i[2] == "operating"]
-        screened = [i for i in operating if rng.random() < 0.85] or operating[:1]
-        ids = self._ids(Inspection, n)
-        made, rows = [], []
-        for index, pk in enumerate(ids):
-            institution = screened[index] if index < len(screened) else rng.choice(screened)
-            submitted = index < len(screened) or rng.random() < 0.7
-            at = start + dt.timedelta(days=rng.randrange(30), minutes=rng.randrange(600))
-            status = "submitted" if submitted else "draft"
-            result = rng.choice(["compliant", "compliant", "rectify"]) if submitted else ""
-            made.append((pk, institution[0], status, at))
-            rows.append(
-                (
-                    pk, rounds[institution[1]], institution[0], template_id, False, False, "[]",
-                    status, result, "", at, at if submitted else None, officer_id, at, 1,
-                )
-            )  # fmt: skip
-        self._copy(
-            Inspection,
-            ["id", "round_id", "institution_id", "checklist_id", "has_dormitory", "has_kitchen",
-             "departments", "status", "result", "summary", "started_at", "submitted_at",
-             "created_by_id", "updated_at", "version"],
-            rows,
-        )  # fmt: skip
-        return made
-
-    def findings(self, inspections, items, officer_id) -> int:
-        """Problems for about 15% of the submitted inspections: one task, one or two
-        problems each, in every status; deadlines 7 days after the inspection."""
-        rng = self.rng
-        found = [i for i in inspections if i[2] == "submitted" and rng.random() < 0.15]
-        task_ids = self._ids(RectificationTask, len(found))
-        tasks, answers, problems = [], [], []
-        plan = []
-        for task_id, (inspection_id, institution_id, _status, at) in zip(
-            task_ids, found, strict=True
-        ):
-            deadline = (at + dt.timedelta(days=7)).date()
-            tasks.append((task_id, inspection_id, institution_id, "education", deadline, at))
-            for item_id, section in rng.sample(items, rng.choice([1, 1, 2])):
-                plan.append((task_id, inspection_id, item_id, section, at))
-        answer_ids = self._ids(Answer, len(plan))
-        for answer_id, (task_id, inspection_id, item_id, section, at) in zip(
-            answer_ids, plan, strict=True
-        ):
-            answers.append((answer_id, inspection_id, item_id, "non_compliant", "", "问题", at))
-            status = rng.choices(["open", "reported", "closed"], [3, 2, 5])[0]
-            severity = "major" if rng.random() < 0.1 else "general"
-            problems.append(
-                (task_id, answer_id, item_id, section, severity, "问题", "整改", status, "", "", 0)
-            )
-        self._copy(
-            RectificationTask,
-            ["id", "inspection_id", "institution_id", "department", "deadline", "created_at"],
-            tasks,
-        )
-        self._copy(
-            Answer,
-            ["id", "inspection_id", "item_id", "value", "text", "note", "answered_at"],
-            answers,
-        )
-        self._copy(
-            Finding,
-            ["task_id", "answer_id", "item_id", "section", "severity", "description",
-             "requirement", "status", "report_note", "verify_note", "reopened_count"],
-            problems,
-        )  # fmt: skip
-        return len(problems)
-
-    def sample_and_flags(self, campaign, province, institutions, staff):
-        """The province's confirmed 5% sample (its frame frozen in the draw, as in real use),
-        a late flag on every fifth county and a job run, so the page shows all it can."""
-        operating = [i for i in institutions if i[2] == "operating"]
-        round_ = Round.objects.get_or_create(
-            campaign=campaign, level=Round.Level.PROVINCE, region=province
-        )[0]
-        required = -(-len(operating) * 5 // 100)
-        Draw.objects.create(
-            round=round_, status=Draw.Status.CONFIRMED, algorithm="sha256-rank-v1", seed="bench",
-            frame=[[pk, county, "education"] for pk, county, _ in operating],
-            frame_size=len(operating), frame_sha256="0" * 64, required_institutions=required,
-            institutions=[pk for pk, _, _ in self.rng.sample(operating, required)],
-            created_by=staff, confirmed_by=staff, confirmed_at=timezone.now(),
-        )  # fmt: skip
+    def flags(self, campaign):
+        """A late flag on every fifth county and a job run, so the page shows all it can."""
         screening = campaign.phases.get(kind="county_screening")
         now = timezone.now()
         RegionOverdue.objects.bulk_create(
@@ -272,7 +115,7 @@ class Command(BaseCommand):
                 deadline=screening.deadline,
                 since=now,
                 missing=f"{code}：尚未排查完毕",
-            )  # fmt: skip
+            )
             for code in self.counties[::5]
         )
         JobRun.objects.create(campaign=campaign, moment=now)

@@ -16,7 +16,7 @@
     var chart = echarts.init(coverage);
     chart.setOption({
       grid: { left: 48, right: 16, top: 32, bottom: 72 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { rotate: 45 } },
       yAxis: { type: "value" },
@@ -37,7 +37,7 @@
     var line = echarts.init(trend);
     line.setOption({
       grid: { left: 56, right: 56, top: 32, bottom: 48 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0 },
       xAxis: { type: "category", data: days.map(function (d) { return d.day.slice(5); }) },
       yAxis: [{ type: "value" }, { type: "value", max: data.total || null }],

@@ -7,19 +7,18 @@ inside a transaction that is rolled back: no institution, user or draw is left b
     python manage.py bench_draw --institutions 120000
 """
 
-import random
 import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import RoleGrant, User
 from accounts.scope import Scope
-from campaign.services import campaign_seed_2023
-from institutions.demo import credit_code
+from campaign.models import Campaign
 from institutions.models import Institution, Region
-from institutions.tabular.bulk import insert_with_history
+from ops import scale
 from sampling import services
 
 FLOOR_SQL = """
@@ -54,26 +53,15 @@ class Command(BaseCommand):
 
     def _run(self, total, inspectors, repeat):
         started = time.perf_counter()
-        rng = random.Random(2023)
+        # The institutions come from the one scale generator (ops/scale), without the work
+        # on them: a draw reads only the register.
+        scale.generate(
+            scale.Plan(institutions=total, staff_per_institution=0, inspections=0,
+                       fee_records=0, complaints=0, answers="findings", draws=False,
+                       provinces=["14"], year=timezone.localdate().year)
+        )  # fmt: skip
         counties = list(Region.objects.filter(level="county", code__startswith="14"))
-        weights = [6 if c.name.endswith("区") else 1 for c in counties]
-        seen = set(Institution.objects.values_list("credit_code", flat=True))
-        rows = []
-        while len(rows) < total:
-            county = rng.choices(counties, weights)[0]
-            code = credit_code(rng, county.code)
-            if code in seen:
-                continue
-            seen.add(code)
-            rows.append(
-                Institution(
-                    name=f"基准机构{len(rows)}", credit_code=code, county=county,
-                    category=rng.choice(["subject", "non_subject"]),
-                    sector=rng.choice(["sports", "culture_art", "science", "other"]),
-                )
-            )  # fmt: skip
-        insert_with_history(rows, Institution, user=None, reason="bench")
-        campaign = campaign_seed_2023(province_code="140000")[0]
+        campaign = Campaign.objects.filter(province_id="140000").order_by("-starts_on").first()
         staff = User.objects.create(username="bench-province")
         RoleGrant.objects.create(user=staff, role="province_staff", region_id="140000")
         round_ = services.sampling_round(

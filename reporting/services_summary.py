@@ -1,0 +1,305 @@
+"""Writes for the city work summaries: save the narrative, submit, return, accept.
+
+Each is one transaction on the summary's row (locked), checks the actor's scope for the
+city, writes a `SummaryEvent` and an audit event, and tells the other side: province
+reviewers on a submission, the city's summary writers on a return or an acceptance. A step
+that does not fit the status is refused with a Chinese message and writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_log
+from accounts.models import AuditEvent, Notification
+from accounts.notifications import notify, users_with_role
+from accounts.roles import Role
+from accounts.scope import Scope
+from campaign.models import Campaign
+from institutions.models import Region
+
+from .models import CitySummary, SummaryEvent, SummarySubmission
+from .selectors_summary import CHANGE, REVIEW, city_figures, summary_deadline
+
+MAX_TEXT = 20000
+MAX_COMMENT = 2000
+
+# Text pasted from Word carries control characters (a soft line break is U+000B, a page
+# break U+000C) that XML, hence the .docx, cannot hold: line breaks become "\n", the
+# rest goes, so a saved (and then frozen) summary can always be written as a document.
+_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _plain(text: str | None) -> str:
+    return _NOT_XML.sub("", _BREAKS.sub("\n", text or "")).strip()
+
+
+def _require(scope: Scope, permission: str, city: Region) -> None:
+    scope.require(permission)
+    if city.level != Region.Level.CITY or not scope.covers_region(permission, city.code):
+        raise PermissionDenied
+
+
+def _clean_narratives(narratives: dict) -> dict[str, str]:
+    cleaned = {}
+    for name, label in CitySummary.SECTIONS:
+        text = _plain(narratives.get(name))
+        if len(text) > MAX_TEXT:
+            raise ValidationError(
+                _("“%(section)s”不能超过 %(n)d 字") % {"section": label, "n": MAX_TEXT}
+            )
+        cleaned[name] = text
+    return cleaned
+
+
+def _link(summary: CitySummary) -> str:
+    return reverse("summaries:detail", args=[summary.campaign_id, summary.city_id])
+
+
+def _event(summary: CitySummary, kind: str, actor, comment: str = "") -> SummaryEvent:
+    return SummaryEvent.objects.create(
+        summary=summary, kind=kind, actor=actor, at=timezone.now(), revision=summary.revision,
+        comment=comment,
+    )  # fmt: skip
+
+
+def _audit(summary: CitySummary, event: str, actor, request, reason: str = "") -> None:
+    audit_log(
+        kind=AuditEvent.Kind.SUMMARY, actor=actor, request=request, obj=summary, reason=reason,
+        detail={
+            "event": event, "campaign": summary.campaign_id, "city": summary.city_id,
+            "revision": summary.revision, "status": summary.status,
+        },
+    )  # fmt: skip
+
+
+def _locked(campaign: Campaign, city: Region) -> CitySummary | None:
+    return CitySummary.objects.select_for_update().filter(campaign=campaign, city=city).first()
+
+
+def default_issuer(city: Region) -> str:
+    return _("%(city)s教育局") % {"city": city.name}
+
+
+@transaction.atomic
+def summary_save(
+    *, campaign: Campaign, city: Region, actor, scope: Scope, narratives: dict,
+    version: int, issuer: str = "", request=None,
+) -> CitySummary:  # fmt: skip
+    """Save the narrative of a draft (or returned) summary; the first save creates it.
+
+    `version` is the one the writer's form was loaded with (0 before the summary existed):
+    if someone saved in between, nothing is written and the message says who and when, so
+    the writer can copy their text before reloading."""
+    _require(scope, CHANGE, city)
+    texts = _clean_narratives(narratives)
+    issuer = _plain(issuer).replace("\n", " ")[:100]
+    summary = _locked(campaign, city)
+    if summary is None:
+        if version:
+            raise ValidationError(_("该工作总结不存在，请刷新页面"))
+        try:
+            with transaction.atomic():
+                summary = CitySummary(
+                    campaign=campaign, city=city, updated_by=actor,
+                    issuer=issuer or default_issuer(city), **texts,
+                )  # fmt: skip
+                summary._history_user = actor
+                summary.save(force_insert=True)
+        except IntegrityError:
+            raise ValidationError(
+                _("该工作总结刚刚已由他人创建，您的内容未保存，请复制后刷新页面")
+            ) from None
+        _event(summary, SummaryEvent.Kind.CREATED, actor)
+        _audit(summary, "created", actor, request)
+        return summary
+    if not summary.is_editable:
+        raise ValidationError(
+            _("工作总结%(status)s，不能修改") % {"status": summary.get_status_display()}
+        )
+    if summary.version != version:
+        raise ValidationError(
+            _(
+                "该工作总结已由%(user)s于%(at)s修改，您的内容未保存。"
+                "请先复制您的内容，刷新页面后再修改"
+            )
+            % {
+                "user": summary.updated_by,
+                "at": timezone.localtime(summary.updated_at).strftime("%m-%d %H:%M"),
+            }
+        )
+    changed = texts != summary.narratives() or (issuer and issuer != summary.issuer)
+    if not changed:
+        return summary
+    # A save(), not a bare UPDATE: the row is locked and its version checked above, and the
+    # history keeps every wording (the events say only who saved when).
+    for name, text in texts.items():
+        setattr(summary, name, text)
+    summary.issuer = issuer or summary.issuer
+    summary.version += 1
+    summary.updated_by = actor
+    summary._history_user = actor
+    summary.save()
+    _event(summary, SummaryEvent.Kind.SAVED, actor)
+    return summary
+
+
+@transaction.atomic
+def summary_submit(
+    *, campaign: Campaign, city: Region, actor, scope: Scope, narratives: dict | None = None,
+    version: int | None = None, issuer: str = "", request=None,
+) -> CitySummary:  # fmt: skip
+    """Submit to the province: the text as it stands (saved first when given) and the
+    figures computed now, frozen together as the next `SummarySubmission`."""
+    _require(scope, CHANGE, city)
+    if narratives is not None:
+        summary_save(
+            campaign=campaign, city=city, actor=actor, scope=scope, narratives=narratives,
+            version=version or 0, issuer=issuer, request=request,
+        )  # fmt: skip
+    summary = _locked(campaign, city)
+    if summary is None:
+        raise ValidationError(_("请先填写工作总结再报送"))
+    if not summary.is_editable:
+        raise ValidationError(
+            _("工作总结%(status)s，不能再次报送") % {"status": summary.get_status_display()}
+        )
+    for name, label in CitySummary.SECTIONS:
+        if not getattr(summary, name).strip():
+            raise ValidationError(_("请填写“%(section)s”后再报送") % {"section": label})
+    now = timezone.now()
+    deadline = summary_deadline(campaign)
+    number = summary.revision + 1
+    SummarySubmission.objects.create(
+        summary=summary, number=number, figures=city_figures(campaign=campaign, city=city),
+        narratives=summary.narratives(), issuer=summary.issuer, submitted_at=now,
+        submitted_by=actor,
+        late=deadline is not None and timezone.localdate(now) > deadline,
+    )  # fmt: skip
+    summary.revision = number
+    summary.status = CitySummary.Status.SUBMITTED
+    summary.submitted_at = summary.submitted_at or now
+    summary.version += 1
+    summary.updated_by = actor
+    summary._history_user = actor
+    summary._change_reason = _("第 %(n)d 次报送") % {"n": number}
+    summary.save()
+    _event(summary, SummaryEvent.Kind.SUBMITTED, actor)
+    _audit(summary, "submitted", actor, request)
+    title = (_("%(city)s报送了工作总结") if number == 1 else _("%(city)s重新报送了工作总结")) % {
+        "city": city.name
+    }
+    notify(
+        users=users_with_role(role=Role.PROVINCE_STAFF, region_code=campaign.province_id),
+        kind=Notification.Kind.SUMMARY, title=title,
+        body=_("%(campaign)s：%(city)s第 %(n)d 次报送，请审核。")
+        % {"campaign": campaign.name, "city": city.name, "n": number},
+        link=_link(summary),
+        reason=_("您负责审核各市报送的工作总结"),
+        key=f"summary:submitted:{summary.pk}:{number}",
+    )  # fmt: skip
+    return summary
+
+
+def _review_target(
+    campaign: Campaign, city: Region, scope: Scope, revision: int | None
+) -> CitySummary:
+    """The submitted summary, locked. `revision` is the submission the reviewer read (the
+    page sends it): if it was returned and resubmitted meanwhile, the decision is refused
+    rather than applied to a version nobody at the province has read."""
+    _require(scope, REVIEW, city)
+    summary = _locked(campaign, city)
+    if summary is None or summary.status != CitySummary.Status.SUBMITTED:
+        status = summary.get_status_display() if summary else _("尚未报送")
+        raise ValidationError(
+            _("只能审核已报送的工作总结（当前：%(status)s）") % {"status": status}
+        )
+    if revision is not None and revision != summary.revision:
+        raise ValidationError(
+            _("该市已重新报送（第 %(n)d 次），您的审核未保存，请阅读新报送的内容后再审核")
+            % {"n": summary.revision}
+        )
+    return summary
+
+
+def _comment(comment: str | None) -> str:
+    comment = _plain(comment)
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(_("审核意见不能超过 %(n)d 字") % {"n": MAX_COMMENT})
+    return comment
+
+
+def _tell_city(summary: CitySummary, title: str, body: str, key: str) -> None:
+    notify(
+        users=users_with_role(role=Role.CITY_STAFF, region_code=summary.city_id),
+        kind=Notification.Kind.SUMMARY, title=title, body=body, link=_link(summary),
+        reason=_("您负责编写、报送%(city)s的工作总结") % {"city": summary.city.name}, key=key,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def summary_return(
+    *, campaign: Campaign, city: Region, actor, scope: Scope, comment: str,
+    revision: int | None = None, request=None,
+) -> CitySummary:  # fmt: skip
+    """Send a submitted summary back for revision, with the province's comment."""
+    comment = _comment(comment)
+    summary = _review_target(campaign, city, scope, revision)
+    if not comment:
+        raise ValidationError(_("退回修改须填写审核意见"))
+    summary.status = CitySummary.Status.RETURNED
+    summary.reviewed_at, summary.reviewed_by, summary.review_comment = (
+        timezone.now(),
+        actor,
+        comment,
+    )
+    summary.version += 1
+    summary._history_user = actor
+    # The history's reason column holds 100 characters; the comment itself is a field.
+    summary._change_reason = _("退回修改")
+    summary.save()
+    _event(summary, SummaryEvent.Kind.RETURNED, actor, comment)
+    _audit(summary, "returned", actor, request, reason=comment)
+    _tell_city(
+        summary,
+        _("%(city)s工作总结被退回修改") % {"city": city.name},
+        _("审核意见：%(comment)s") % {"comment": comment},
+        f"summary:returned:{summary.pk}:{summary.revision}",
+    )
+    return summary
+
+
+@transaction.atomic
+def summary_accept(
+    *, campaign: Campaign, city: Region, actor, scope: Scope, comment: str = "",
+    revision: int | None = None, request=None,
+) -> CitySummary:  # fmt: skip
+    """Accept the submitted summary: final, its last snapshot is the city's report."""
+    comment = _comment(comment)
+    summary = _review_target(campaign, city, scope, revision)
+    summary.status = CitySummary.Status.ACCEPTED
+    summary.reviewed_at, summary.reviewed_by, summary.review_comment = (
+        timezone.now(),
+        actor,
+        comment,
+    )
+    summary.version += 1
+    summary._history_user = actor
+    summary._change_reason = _("审核通过")
+    summary.save()
+    _event(summary, SummaryEvent.Kind.ACCEPTED, actor, comment)
+    _audit(summary, "accepted", actor, request, reason=comment)
+    _tell_city(
+        summary,
+        _("%(city)s工作总结已审核通过") % {"city": city.name},
+        comment,
+        f"summary:accepted:{summary.pk}:{summary.revision}",
+    )
+    return summary
