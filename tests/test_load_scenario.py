@@ -88,6 +88,40 @@ def test_an_officer_resumes_the_seeded_session_without_logging_in(live_server, r
     assert session.cookies.get("csrftoken")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_paced_officer_saves_section_by_section_and_submits(live_server, regions):
+    plan = load_plan_create(officers=1, password="Load-pass-1", per_officer=1, institutions=300)
+    officer = plan["officers"][0]
+    institution = officer["institutions"][0]
+    session = _Session(live_server.url)
+    flow.resume(session, officer["session"])
+    pauses = []
+    pk = flow.inspect(
+        session, institution, deadline=plan["deadline"], photo=flow.photo_bytes(),
+        think=lambda: pauses.append(Inspection.objects.get(pk=pk_of(officer)).version),
+    )  # fmt: skip
+    sections = {item["code"].split(".")[0] for item in institution["items"]}
+    # One pause before each section's save and one before the submit; each save moved the
+    # record's version on by one.
+    assert len(pauses) == len(sections) + 1
+    assert pauses == list(range(pauses[0], pauses[0] + len(pauses)))
+    inspection = Inspection.objects.get(pk=pk)
+    assert inspection.status == Inspection.Status.SUBMITTED
+    assert Evidence.objects.filter(answer__inspection=inspection).count() == 1
+
+
+def pk_of(officer) -> int:
+    return Inspection.objects.filter(created_by__username=officer["username"]).latest("pk").pk
+
+
+@pytest.mark.parametrize("think", ["abc", "5", "9,3", "-1,2", "1,700"])
+def test_a_bad_think_range_is_refused_in_chinese(db, think):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--think"):
+        call_command("load_test", think=think)
+
+
 def test_a_refused_login_stops_the_scenario_with_a_reason(live_server, plan):
     session = _Session(live_server.url)
     with pytest.raises(flow.ScenarioError, match="login refused"):

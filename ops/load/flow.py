@@ -82,8 +82,20 @@ def _checked(response, step: str):
     return response
 
 
-def inspect(session, institution: dict, *, deadline: str, photo: bytes) -> int:
-    """Start, fill (one problem with a photo), and submit an inspection. Returns its id."""
+def _by_section(answers: dict) -> list[dict]:
+    sections: dict[str, dict] = {}
+    for code, answer in answers.items():
+        sections.setdefault(code.split(".")[0], {})[code] = answer
+    return list(sections.values())
+
+
+def inspect(session, institution: dict, *, deadline: str, photo: bytes, think=None) -> int:
+    """Start, fill (one problem with a photo), and submit an inspection. Returns its id.
+
+    Without `think` every answer goes in one save (the compressed scenario). With it the
+    officer saves section by section, as the phone autosaves what was just answered, and
+    `think()` passes the time spent walking the premises before each save and the submit.
+    """
     response = _checked(
         _post(
             session,
@@ -110,25 +122,31 @@ def inspect(session, institution: dict, *, deadline: str, photo: bytes) -> int:
             answers[item["code"]] = {"text": "已核实"}
     if problem is not None:
         answers[problem["code"]] = {"value": "non_compliant", "note": "疏散通道堆放杂物"}
-    saved = _checked(
-        _post(
-            session,
-            f"/inspections/{pk}/save/",
-            name="/inspections/[id]/save/",
-            json={"version": int(version.group(1)), "answers": answers},
-        ),
-        "save",
-    ).json()
-    if problem is not None:
-        _checked(
+    current = int(version.group(1))
+    for batch in _by_section(answers) if think else [answers]:
+        if think:
+            think()
+        current = _checked(
             _post(
                 session,
-                f"/inspections/{pk}/answers/{problem['code']}/photos/",
-                name="/inspections/[id]/answers/[code]/photos/",
-                files={"photo": ("现场.jpg", photo, "image/jpeg")},
+                f"/inspections/{pk}/save/",
+                name="/inspections/[id]/save/",
+                json={"version": current, "answers": batch},
             ),
-            "photo",
-        )
+            "save",
+        ).json()["version"]
+        if problem is not None and problem["code"] in batch:
+            _checked(
+                _post(
+                    session,
+                    f"/inspections/{pk}/answers/{problem['code']}/photos/",
+                    name="/inspections/[id]/answers/[code]/photos/",
+                    files={"photo": ("现场.jpg", photo, "image/jpeg")},
+                ),
+                "photo",
+            )
+    if think:
+        think()
     submitted = _checked(
         _post(
             session,
@@ -136,7 +154,7 @@ def inspect(session, institution: dict, *, deadline: str, photo: bytes) -> int:
             name="/inspections/[id]/submit/",
             data={
                 "csrfmiddlewaretoken": _csrf(session),
-                "version": saved["version"],
+                "version": current,
                 "result": "rectify" if problem is not None else "compliant",
                 "rectify_deadline": deadline if problem is not None else "",
                 "summary": "现场检查完毕",

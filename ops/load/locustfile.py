@@ -9,7 +9,9 @@ LOAD_PLAN and uses only `ops.load.flow` (no ORM).
 import itertools
 import json
 import os
+import random
 import threading
+import time
 
 from locust import HttpUser, between, task
 
@@ -18,6 +20,9 @@ from ops.load.flow import ScenarioError, browse, inspect, login, photo_bytes, re
 with open(os.environ["LOAD_PLAN"], encoding="utf-8") as handle:
     PLAN = json.load(handle)
 PHOTO = photo_bytes()
+# "20,40": seconds between an officer's section saves (Locust's gevent makes the sleep
+# cooperative); empty: the compressed scenario, everything in one save.
+_THINK = [float(x) for x in os.environ.get("LOAD_THINK", "").split(",") if x]
 _lock = threading.Lock()
 _officers = iter(PLAN["officers"])
 _browsers = itertools.cycle(PLAN["browsers"])
@@ -44,7 +49,10 @@ class CountyOfficer(HttpUser):
             self.stop()
             return
         try:
-            inspect(self.client, self.todo.pop(0), deadline=PLAN["deadline"], photo=PHOTO)
+            inspect(
+                self.client, self.todo.pop(0), deadline=PLAN["deadline"], photo=PHOTO,
+                think=(lambda: time.sleep(random.uniform(*_THINK))) if _THINK else None,
+            )  # fmt: skip
         except ScenarioError as exc:
             self.environment.events.request.fire(
                 request_type="SCENARIO", name="inspection", response_time=0,

@@ -38,6 +38,19 @@ def _wait_for_port(port: int, seconds: float = 30) -> None:
     raise CommandError(f"gunicorn 未在 {seconds:.0f} 秒内启动（端口 {port}）")
 
 
+def _think(value: str) -> tuple[float, float] | None:
+    """`--think 20,40` → (20.0, 40.0); empty → None (the compressed scenario)."""
+    if not value:
+        return None
+    try:
+        low, high = (float(x) for x in value.split(","))
+    except ValueError:
+        raise CommandError("--think 应为两个秒数，如 20,40") from None
+    if not 0 <= low <= high <= 600:
+        raise CommandError("--think 的秒数须满足 0 ≤ 最小值 ≤ 最大值 ≤ 600")
+    return low, high
+
+
 def _stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -56,15 +69,21 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
         parser.add_argument("--out", default="var/load")
         parser.add_argument(
+            "--think",
+            default="",
+            help="如 20,40：检查人员逐个板块保存，其间停留的秒数范围；不填则一次提交全部答案（压缩场景）",
+        )
+        parser.add_argument(
             "--trivial-path", default="/healthz", help="上限对照的简单接口（同一服务器）"
         )
 
     def handle(self, *args, **o):
+        if not 1 <= o["duration"] <= 900 or not 1 <= o["officers"] <= 2000:
+            raise CommandError("时长须在 1–900 秒之间，人数须在 1–2000 之间")
+        _think(o["think"])
         locust = shutil.which("locust", path=str(Path(sys.executable).parent))
         if locust is None:
             raise CommandError('未安装 Locust：请先运行 pip install -e ".[load]"（或 make load）')
-        if not 1 <= o["duration"] <= 900 or not 1 <= o["officers"] <= 2000:
-            raise CommandError("时长须在 1–900 秒之间，人数须在 1–2000 之间")
         out = Path(o["out"])
         out.mkdir(parents=True, exist_ok=True)
         # A fresh password per run: the load users never keep a known one.
@@ -80,6 +99,7 @@ class Command(BaseCommand):
             "LOAD_REVIEWER_WEIGHT": str(max(o["reviewers"], 1)),
             "PYTHONPATH": str(settings.BASE_DIR),
             "LOAD_TRIVIAL_PATH": o["trivial_path"],
+            "LOAD_THINK": o["think"],
         }
         host = f"http://127.0.0.1:{o['port']}"
         before = Inspection.objects.filter(status=Inspection.Status.SUBMITTED).count()
