@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import outbox
 from .models import Notification, RoleGrant, User
@@ -48,6 +49,18 @@ def users_with_role(*, role: str, region_code: str, department: str | None = Non
     if department:
         grants = grants.filter(department=department)
     return [g.user for g in grants.select_related("user")]
+
+
+def notifications_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark the user's unread notifications read (one with `pk`, else all); returns how many.
+
+    A conditional UPDATE, so a notification read twice keeps its first time. The bell page
+    and the API both mark through here.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())
 
 
 def unread_count(user) -> int:

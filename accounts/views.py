@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -14,6 +13,7 @@ from sampling.selectors import my_assignments
 from . import selectors
 from .mixins import ScopedViewMixin
 from .models import AuditEvent, Notification
+from .notifications import notifications_mark_read
 from .roles import Role, Section
 from .scope import get_in_scope_or_404, scope_for
 
@@ -103,12 +103,11 @@ class NotificationReadView(ScopedViewMixin, View):
     permission = "dashboard.view"
 
     def post(self, request, pk=None):
-        mine = Notification.objects.filter(user=request.user, read_at__isnull=True)
         if pk is None:
-            mine.update(read_at=timezone.now())
+            notifications_mark_read(user=request.user)
             return redirect("notifications")
         note = get_in_scope_or_404(Notification.objects.filter(user=request.user), pk=pk)
-        mine.filter(pk=note.pk).update(read_at=timezone.now())
+        notifications_mark_read(user=request.user, pk=note.pk)
         return redirect(
             note.link
             if url_has_allowed_host_and_scheme(note.link, None) and note.link

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -10,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Notification
+from accounts.notifications import notifications_mark_read
 
 from .viewsets import ScopedViewSetMixin
 
@@ -42,13 +42,13 @@ class NotificationViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     def get_queryset(self):
         return Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
 
-    # Marking read is what the bell page does (accounts/views.py NotificationReadView): the
-    # same conditional UPDATE, so a notification read twice keeps its first time.
+    # Marking read goes through the bell page's own function (a notification read twice
+    # keeps its first time).
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         note = self.get_object()
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notifications_mark_read(user=request.user, pk=note.pk)
         note.refresh_from_db()
         return Response(self.get_serializer(note).data)
 
@@ -58,7 +58,5 @@ class NotificationViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        marked = notifications_mark_read(user=request.user)
         return Response({"marked": marked})
