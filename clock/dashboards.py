@@ -13,12 +13,9 @@ last ran.
 from __future__ import annotations
 
 import datetime as dt
-import time
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
@@ -29,6 +26,7 @@ from campaign.models import Campaign, ChecklistItem, Phase
 from campaign.selectors import campaign_list, upcoming_deadlines
 from inspections.models import Finding, Inspection, Round
 from institutions.models import Institution, Region
+from ops import kept as kept_copies
 from sampling.selectors import quota_status, sampling_rounds
 
 from .models import JobRun, QuotaFlag, RegionOverdue
@@ -311,73 +309,44 @@ def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.d
 # -- the province's figures, precomputed ------------------------------------------------
 
 # A province's figures take about a second to add up at 120,000 institutions and 500,000
-# inspections, its largest city's half a second. They are kept, whole-province and every
-# section, in the cache for this long;
-# each viewer gets the rows of their own scope from the copy, and the page says how old it
-# is. The first request after that refreshes it (one at a time: the others are shown the
-# copy they have, with its age, meanwhile).
-SUMMARY_MAX_AGE = dt.timedelta(minutes=10)
-_REFRESH_LOCK_SECONDS = 120
-# Without a copy of today, how long a request waits for another's refresh before it adds up
-# the figures itself, and how often it looks.
-_REFRESH_WAIT = dt.timedelta(seconds=5)
-_REFRESH_POLL = dt.timedelta(milliseconds=200)
+# inspections, its largest city's half a second. They are kept (ops/kept.py), whole-province
+# and every section, for SUMMARY_MAX_AGE; each viewer gets the rows of their own scope from
+# the copy, and the page says how old it is.
+SUMMARY_MAX_AGE = kept_copies.MAX_AGE
 
 
 def _summary_key(campaign: Campaign) -> str:
-    # The database's name and the campaign's creation time keep two databases (or a campaign
-    # deleted and created again under the same id) from reading each other's copy.
-    name = connection.settings_dict["NAME"]
-    return f"progress:summary:v1:{name}:{campaign.pk}:{campaign.created_at.timestamp()}"
+    # The campaign's creation time keeps a campaign deleted and created again under the
+    # same id from reading the old one's copy.
+    return kept_copies.key("progress", "v1", campaign.pk, campaign.created_at.timestamp())
 
 
 def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:
-    """Add up the whole province now and keep the result (for the jobs or an operator)."""
+    """Add up the whole province now and keep the result (for the beat or an operator)."""
+    return kept_copies.store(_summary_key(campaign), _province_facts(campaign, today))
+
+
+def _province_facts(campaign: Campaign, today: dt.date | None = None) -> Facts:
     from .selectors import campaign_scope
 
     today = today or timezone.localdate()
-    facts = live_facts(campaign_scope(campaign), campaign, campaign.province.prefix, today)
-    cache.set(_summary_key(campaign), facts, timeout=None)
-    return facts
+    return live_facts(campaign_scope(campaign), campaign, campaign.province.prefix, today)
 
 
 def forget_summary(campaign: Campaign) -> None:
-    cache.delete(_summary_key(campaign))
+    kept_copies.forget(_summary_key(campaign))
 
 
 def summary_facts(campaign: Campaign, today: dt.date) -> Facts:
     """The kept province figures; refreshed when missing, older than SUMMARY_MAX_AGE or of
-    another day (what is overdue changes at midnight).
-
-    One request at a time adds them up, under a lock only its holder removes. Meanwhile the
-    others show today's copy, however old; with no copy of today (the first request, or the
-    first after midnight) they wait a little for the holder's, then add up their own
-    without keeping it."""
-    key = _summary_key(campaign)
-    facts = cache.get(key)
-    usable = facts is not None and facts.today == today
-    if usable and timezone.now() - facts.computed_at < SUMMARY_MAX_AGE:
-        return facts
-    lock, token = key + ":refreshing", uuid.uuid4().hex
-    if cache.add(lock, token, timeout=_REFRESH_LOCK_SECONDS):
-        try:
-            return refresh_summary(campaign, today)
-        finally:
-            # Only our own lock: one that outlived its timeout may be another request's now.
-            if cache.get(lock) == token:
-                cache.delete(lock)
-    if usable:
-        return facts  # another request is adding it up right now
-    waited = dt.timedelta()
-    while waited < _REFRESH_WAIT:
-        time.sleep(_REFRESH_POLL.total_seconds())
-        waited += _REFRESH_POLL
-        facts = cache.get(key)
-        if facts is not None and facts.today == today:
-            return facts
-    from .selectors import campaign_scope
-
-    return live_facts(campaign_scope(campaign), campaign, campaign.province.prefix, today)
+    another day (what is overdue changes at midnight), one request at a time."""
+    return kept_copies.read(
+        _summary_key(campaign),
+        today,
+        refresh=lambda: refresh_summary(campaign, today),
+        compute=lambda: _province_facts(campaign, today),
+        max_age=SUMMARY_MAX_AGE,
+    )
 
 
 def kept(campaign: Campaign | None, region: Region) -> bool:

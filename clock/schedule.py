@@ -2,7 +2,8 @@
 
 One periodic task runs the clock every hour, the first time as soon as the beat starts;
 another sweeps the notification e-mail outbox every minute, a third re-sends import and
-export runs whose task was lost (every 5 minutes). Each is created after every
+export runs whose task was lost (every 5 minutes), a fourth refreshes the dashboards' kept
+figures (every 5 minutes). Each is created after every
 migrate, once: an operator who changes its interval or disables it
 in the database keeps that change.
 """
@@ -18,6 +19,8 @@ OUTBOX_SWEEP_NAME = "通知邮件补发"
 OUTBOX_SWEEP = "accounts.tasks.sweep_outbox"
 RESUME_RUNS_NAME = "导入导出任务补发"
 RESUME_RUNS = "institutions.tasks.resume_runs_task"
+KEPT_REFRESH_NAME = "看板统计刷新"
+KEPT_REFRESH = "clock.tasks.refresh_kept_figures"
 
 
 def ensure_schedule(using: str = "default") -> PeriodicTask:
@@ -71,7 +74,14 @@ def ensure_runs_resume(using: str = "default") -> PeriodicTask:
                    description="institutions: re-send lost import/export run tasks")  # fmt: skip
 
 
+def ensure_kept_refresh(using: str = "default") -> PeriodicTask:
+    """Every 5 minutes: the dashboards' kept copies (progress, fees), before they age."""
+    return _ensure(using, name=KEPT_REFRESH_NAME, task=KEPT_REFRESH, every=5,
+                   description="clock: refresh the dashboards' kept figures")  # fmt: skip
+
+
 def ensure_schedule_after_migrate(sender, using: str = "default", **kwargs) -> None:
     ensure_schedule(using)
     ensure_outbox_sweep(using)
     ensure_runs_resume(using)
+    ensure_kept_refresh(using)

@@ -62,6 +62,24 @@ def run_campaign(self, campaign_id: int, now: str | None = None) -> dict:
     return vars(jobs.run_campaign_jobs(campaign=campaign, now=moment))
 
 
+@shared_task(name="clock.tasks.refresh_kept_figures", **RELIABLE)
+def refresh_kept_figures(self) -> int:
+    """Every 5 minutes: add up again the kept copies the dashboards read (ops/kept.py), each
+    active campaign's progress and its province's fees, before they are 10 minutes old, so
+    no reader pays for it. Returns how many copies were refreshed."""
+    from fees.figures import refresh_fee_figures
+
+    from .dashboards import refresh_summary
+
+    campaigns = list(Campaign.objects.filter(is_active=True).select_related("province"))
+    for campaign in campaigns:
+        refresh_summary(campaign)
+    provinces = {campaign.province.prefix for campaign in campaigns}
+    for province in sorted(provinces):
+        refresh_fee_figures(province)
+    return len(campaigns) + len(provinces)
+
+
 def enqueue_campaign_jobs(campaign_id: int, *, now: str | None = None, **options) -> None:
     """Queue a campaign's run once the current transaction commits (at once outside one).
     `options` go to apply_async (e.g. a queue)."""

@@ -164,15 +164,15 @@ def board_context(board: Board) -> dict:
 
 
 def fee_context(scope: Scope, region: Region) -> dict | None:
-    """The fee figures of [complaints-fees] (fees.selectors.fee_figures), when the user reads
+    """The fee figures of [complaints-fees] (kept: fees/figures.py), when the user reads
     fees; the card links to the violation ledger behind each number."""
     if not scope.can("fees.view"):
         return None
     try:
-        from fees.selectors import fee_figures
+        from fees.figures import kept_fee_figures
     except ImportError:  # pragma: no cover - fees is optional to the dashboards
         return None
-    figures = fee_figures(scope, region.prefix)
+    figures = kept_fee_figures(scope, region.prefix)
     return {
         "figures": figures,
         "records_link": _link("fees:records", region=region.code),

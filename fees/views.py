@@ -17,6 +17,7 @@ from institutions.models import Institution
 from institutions.selectors import institution_list, region_list
 
 from . import selectors, services
+from .figures import kept_fee_figures
 from .filters import COMPLIANT, UNCHECKED, VIOLATING, FeeRecordFilterSet
 from .forms import FeeRecordForm, NoteForm, RefundForm, ReopenForm
 from .models import FeeViolation
@@ -43,7 +44,7 @@ def filter_context(scope: Scope, params) -> dict:
     return {
         "regions": region_list(scope=scope).exclude(level="province").order_by("code"),
         "rules": FeeViolation.Rule.choices,
-        "figures": selectors.fee_figures(scope, region_prefix(scope, params.get("region"))),
+        "figures": kept_fee_figures(scope, region_prefix(scope, params.get("region"))),
     }
 
 

@@ -117,13 +117,17 @@ def must_include_candidates(round_: Round) -> list[dict]:
     ]
 
 
-def current_draw(round_: Round) -> Draw | None:
-    """The round's confirmed draw, without its (large) frozen inputs."""
-    return (
-        round_.draws.filter(status=Draw.Status.CONFIRMED)
-        .defer("frame", "pool", "conflicts")
-        .first()
-    )
+# A province draw's frozen inputs and its teams run to megabytes of JSON (112,000 frame
+# rows, 5,600 teams): decoding them cost every dashboard 40 ms for two numbers.
+HEAVY = ("frame", "pool", "conflicts")
+TEAMS = ("teams", "county_units", "must_include", "allocation", "shortages", "notes")
+
+
+def current_draw(round_: Round, *, counts_only: bool = False) -> Draw | None:
+    """The round's confirmed draw, without its (large) frozen inputs; with `counts_only`
+    also without its teams and working lists (what quota figures need)."""
+    deferred = HEAVY + TEAMS if counts_only else HEAVY
+    return round_.draws.filter(status=Draw.Status.CONFIRMED).defer(*deferred).first()
 
 
 def assignment_list(round_: Round) -> QuerySet:
@@ -138,8 +142,9 @@ def quota_status(round_: Round) -> dict:
     """Counties and institutions drawn and inspected against what the quota requires.
 
     Only the random sample counts: must-include institutions are checked on top of it.
+    `draw` is the confirmed draw without its teams (sampling.selectors.current_draw).
     """
-    draw = current_draw(round_)
+    draw = current_draw(round_, counts_only=True)
     status = {
         "draw": draw,
         "required_counties": draw.required_counties if draw else 0,

@@ -78,7 +78,7 @@ class RoundView(ScopedViewMixin, TemplateView):
         round_ = kwargs.pop("round_", None) or self.get_round()
         can_draw = services.may_draw(self.scope, round_)
         quota = selectors.quota_status(round_)
-        draw = quota["draw"]
+        draw = selectors.current_draw(round_) if quota["draw"] else None  # with its teams
         # A province sample is thousands of institutions: one page at a time.
         page = Paginator(selectors.assignment_list(round_) if draw else [], 100).get_page(
             self.request.GET.get("page")

@@ -108,3 +108,20 @@ def _chinese_by_default():
 def _media_in_tmp(settings, tmp_path):
     # Uploaded files (import runs, later photos) go to a fresh folder per test.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_copies():
+    # The kept dashboard copies (ops/kept.py) live in Redis, keyed by the database's name:
+    # one test's copy (or a previous run's) must not be another's figures. Only those keys
+    # go: the broker's queues and bindings share the database.
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if client is not None and hasattr(client, "get_client"):
+        redis = client.get_client(write=True)
+        keys = list(redis.scan_iter(match="*kept:*", count=1000))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()

@@ -15,6 +15,7 @@ from accounts.models import AuditEvent
 from accounts.scope import scope_for
 from clock import dashboards, jobs
 from institutions.models import Institution, Region
+from ops import kept as kept_copies
 
 from .factories import InstitutionFactory, UserFactory
 from .test_clock import screened
@@ -330,7 +331,7 @@ def _lock(campaign) -> str:
 def test_a_request_that_did_not_take_the_refresh_lock_leaves_it(cast, world, campaign, monkeypatch):
     from django.core.cache import cache
 
-    monkeypatch.setattr(dashboards, "_REFRESH_WAIT", dt.timedelta(), raising=False)
+    monkeypatch.setattr(kept_copies, "WAIT", dt.timedelta())
     today = timezone.localdate()
     cache.add(_lock(campaign), "another request", timeout=60)
     # No copy yet and another request is adding it up: this one adds up its own, not kept…
@@ -353,7 +354,7 @@ def test_a_request_without_todays_copy_waits_for_the_one_adding_it_up(
     def other_request_finishes(seconds):
         theirs.append(dashboards.refresh_summary(campaign, today))
 
-    monkeypatch.setattr(dashboards.time, "sleep", other_request_finishes)
+    monkeypatch.setattr(kept_copies.time, "sleep", other_request_finishes)
     assert dashboards.summary_facts(campaign, today).computed_at == theirs[0].computed_at
 
 
