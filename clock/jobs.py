@@ -493,16 +493,16 @@ def escalate_fee_violations(run: _Run) -> int:
     violations = FeeViolation.objects.filter(deadline__lt=run.today).exclude(
         status__in=FeeViolation.DONE
     )
-    violations = run.scope.institutions(violations, "fees.view", path="record__institution")
-    violations = _in_province(run, violations, "record__institution__county__code")
+    violations = run.scope.institutions(violations, "fees.view", path="institution")
+    violations = _in_province(run, violations, "institution__county__code")
     by_institution: dict[int, list] = {}
-    for violation in violations.select_related("record__institution__county").order_by(
-        "record__institution_id", "deadline", "pk"
+    for violation in violations.select_related("record", "institution__county").order_by(
+        "institution_id", "deadline", "pk"
     ):
-        by_institution.setdefault(violation.record.institution_id, []).append(violation)
+        by_institution.setdefault(violation.institution_id, []).append(violation)
     escalated = 0
     for found in by_institution.values():
-        institution = found[0].record.institution
+        institution = found[0].institution
         county = institution.county
         items = [
             Late(

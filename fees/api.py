@@ -23,9 +23,9 @@ class RefundSerializer(serializers.ModelSerializer):
 
 class FeeViolationSerializer(serializers.ModelSerializer):
     record_id = serializers.IntegerField(read_only=True)
-    institution_id = serializers.IntegerField(source="record.institution_id", read_only=True)
-    institution_name = serializers.CharField(source="record.institution.name", read_only=True)
-    county_code = serializers.CharField(source="record.institution.county_id", read_only=True)
+    institution_id = serializers.IntegerField(read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    county_code = serializers.CharField(source="institution.county_id", read_only=True)
     refunded = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
     class Meta:

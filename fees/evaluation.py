@@ -142,6 +142,7 @@ def evaluate_records(
                 to_create.append(
                     FeeViolation(
                         record_id=record.pk,
+                        institution_id=record.institution_id,
                         rule=name,
                         limit=breach.limit,
                         actual=breach.actual,

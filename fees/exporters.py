@@ -86,8 +86,8 @@ class FeeLedger(ListExporter):
         rules = dict(FeeViolation.Rule.choices)
         statuses = dict(FeeViolation.Status.choices)
         closures = dict(FeeViolation.Closure.choices)
-        qs = self.queryset.select_related("record__institution__county").order_by(
-            "record__institution__county_id", "record__institution__name", "record_id", "rule"
+        qs = self.queryset.select_related("record", "institution__county").order_by(
+            "institution__county_id", "institution__name", "record_id", "rule"
         )
         violations = list(qs)
         refunds = defaultdict(list)
@@ -95,7 +95,7 @@ class FeeLedger(ListExporter):
         for refund in Refund.objects.filter(record_id__in=record_ids).order_by("refunded_on", "id"):
             refunds[refund.record_id].append(refund)
         for v in violations:
-            record, institution = v.record, v.record.institution
+            record, institution = v.record, v.institution
             paid = refunds[record.pk]
             yield [
                 institution.name,

@@ -34,10 +34,9 @@ SECTOR = "institution__sector"
 # is one sum of money over the limits, not two (as fee_figures counts it).
 LARGEST_SQL = """
 SELECT i.county_id, i.sector, COUNT(*), SUM(v.largest)
-FROM (SELECT record_id, MAX(excess) AS largest FROM {violation}
-      WHERE status <> %s GROUP BY record_id) v
-JOIN {record} r ON r.id = v.record_id
-JOIN {institution} i ON i.id = r.institution_id
+FROM (SELECT record_id, institution_id, MAX(excess) AS largest FROM {violation}
+      WHERE status <> %s GROUP BY record_id, institution_id) v
+JOIN {institution} i ON i.id = v.institution_id
 WHERE i.county_id LIKE %s
 GROUP BY i.county_id, i.sector
 """
@@ -127,10 +126,10 @@ def live_fee_facts(prefix: str, today: dt.date) -> FeeFacts:
     )
     late = Q(deadline__lt=today) & ~Q(status__in=FeeViolation.DONE)
     violations = (
-        FeeViolation.objects.filter(**{"record__institution__county__code__startswith": prefix})
+        FeeViolation.objects.filter(institution__county__code__startswith=prefix)
         .exclude(status=FeeViolation.Status.WITHDRAWN)
         .order_by()
-        .values_list(f"record__{COUNTY}", f"record__{SECTOR}", "rule", "status")
+        .values_list(COUNTY, SECTOR, "rule", "status")
         .annotate(n=Count("id"), overdue=Count("id", filter=late))
     )
     refunds = (
@@ -141,7 +140,6 @@ def live_fee_facts(prefix: str, today: dt.date) -> FeeFacts:
     )
     sql = LARGEST_SQL.format(
         violation=FeeViolation._meta.db_table,
-        record=FeeRecord._meta.db_table,
         institution=Institution._meta.db_table,
     )
     with connection.cursor() as cursor:

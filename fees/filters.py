@@ -81,11 +81,11 @@ class FeeViolationFilterSet(filters.FilterSet):
     def filter_q(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(
-            Q(record__institution__name__icontains=value) | Q(record__contract_number=value)
+            Q(institution__name__icontains=value) | Q(record__contract_number=value)
         )
 
     def filter_region(self, queryset, name, value):
-        return within_region(queryset, value, path="record__institution__county__code")
+        return within_region(queryset, value, path="institution__county__code")
 
     def filter_status(self, queryset, name, value):
         if value == OVERDUE:

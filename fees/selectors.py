@@ -47,9 +47,9 @@ def fee_record_list(*, scope: Scope, permission: str = "fees.view") -> QuerySet:
 def fee_violation_list(*, scope: Scope, permission: str = "fees.view") -> QuerySet:
     scope.require(permission)
     return scope.institutions(
-        FeeViolation.objects.select_related("record__institution__county"),
+        FeeViolation.objects.select_related("record", "institution__county"),
         permission,
-        path="record__institution",
+        path="institution",
     )
 
 
@@ -126,7 +126,7 @@ def fee_figures(scope: Scope, region_prefix: str = "") -> dict:
     )
     violations = (
         fee_violation_list(scope=scope)
-        .filter(record__institution__county__code__startswith=prefix)
+        .filter(institution__county__code__startswith=prefix)
         .exclude(status=FeeViolation.Status.WITHDRAWN)
     )
     plain = violations

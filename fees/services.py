@@ -168,7 +168,7 @@ def refund_record(
 
 
 def _require_violation(scope: Scope, violation: FeeViolation) -> None:
-    _require_institution(scope, "fees.change", violation.record.institution)
+    _require_institution(scope, "fees.change", violation.institution)
 
 
 def _require_not_done(violation: FeeViolation) -> None:

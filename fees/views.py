@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
+from accounts.paging import NarrowPaginator
 from accounts.scope import Scope, get_in_scope_or_404
 from institutions.models import Institution
 from institutions.selectors import institution_list, region_list
@@ -57,7 +57,7 @@ class FeeRecordListView(ScopedViewMixin, TemplateView):
         qs = FeeRecordFilterSet(
             data=params, queryset=selectors.fee_record_list(scope=self.scope)
         ).qs.order_by("-charged_on", "-id")
-        page = Paginator(qs, 50).get_page(params.get("page"))
+        page = NarrowPaginator(qs, 50).get_page(params.get("page"))
         return super().get_context_data(
             page=page,
             filters={name: params.get(name, "").strip() for name in RECORD_FILTERS},

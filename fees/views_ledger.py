@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
+from accounts.paging import NarrowPaginator
 from institutions.tabular.download import ledger_download, title_region_name
 
 from . import selectors
@@ -55,7 +55,7 @@ class LedgerView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         params = self.request.GET
-        page = Paginator(ledger_rows(self.scope, params), 50).get_page(params.get("page"))
+        page = NarrowPaginator(ledger_rows(self.scope, params), 50).get_page(params.get("page"))
         return super().get_context_data(
             page=page,
             filters={name: params.get(name, "").strip() for name in LEDGER_FILTERS},

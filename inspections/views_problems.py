@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -17,6 +16,7 @@ from django.views.generic import TemplateView
 from django_filters import rest_framework as filters
 
 from accounts.mixins import ScopedViewMixin
+from accounts.paging import NarrowPaginator
 from accounts.roles import Department, Section
 from accounts.scope import Scope, get_in_scope_or_404
 from campaign.models import ChecklistItem
@@ -93,7 +93,7 @@ class ProblemListView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         qs = filtered_findings(scope=self.scope, params=self.request.GET)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        page = NarrowPaginator(qs, 50).get_page(self.request.GET.get("page"))
         current = {name: self.request.GET.get(name, "").strip() for name in LIST_FILTERS}
         sections = self.scope.sections("inspections.view")
         return super().get_context_data(

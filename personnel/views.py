@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
+from accounts.paging import NarrowPaginator
 from accounts.scope import get_in_scope_or_404
 from institutions.selectors import institution_list, region_list
 from institutions.tabular.download import XLSX, download, ledger_download, title_region_name
@@ -47,7 +47,7 @@ class StaffListView(ScopedViewMixin, TemplateView):
     def get_context_data(self, qs=None, **kwargs):
         if qs is None:
             qs = selectors.staff_list(scope=self.scope, filters=self.request.GET)
-        page = Paginator(qs.order_by("institution__name", "name", "id"), 50).get_page(
+        page = NarrowPaginator(qs.order_by("institution__name", "name", "id"), 50).get_page(
             self.request.GET.get("page")
         )
         current = {name: self.request.GET.get(name, "").strip() for name in LIST_FILTERS}

@@ -103,3 +103,10 @@ def test_without_fees_view_there_are_no_kept_figures(cast, busy):
     fire = UserFactory(grant=("department_user", "140105", "fire"))
     with pytest.raises(PermissionDenied):
         kept_fee_figures(Scope.for_user(fire), "140105")
+
+
+def test_a_violation_carries_its_charges_institution(cast, busy):
+    from fees.models import FeeViolation
+
+    pairs = FeeViolation.objects.values_list("institution_id", "record__institution_id")
+    assert len(pairs) == 6 and all(mine == charge for mine, charge in pairs)

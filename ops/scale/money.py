@@ -63,7 +63,7 @@ def fees(run: Run, made: list, plans: dict, users: dict) -> None:
                 charge = rules.Charge(amount=amount, class_hours=hours, period_from=charged,
                                       period_to=period_to, supervised=supervised)  # fmt: skip
                 for breach in rules.evaluate(rule, charge):
-                    violations.append((pk, breach, county))
+                    violations.append((pk, pk_inst, breach, county))
             yield (
                 pk_inst, contract, person_name(rng), rng.choice(_COURSES), amount, hours, charged,
                 period_to, charged, supervised, f"c|{contract}|{charged.isoformat()}", "import",
@@ -80,11 +80,11 @@ def fees(run: Run, made: list, plans: dict, users: dict) -> None:
         )  # fmt: skip
 
     def violation_rows():
-        for record, breach, county in violations:
+        for record, institution, breach, county in violations:
             status = rng.choices(["open", "reported", "closed"], [5, 2, 3])[0]
             closed = status == "closed"
             yield (
-                record, breach.rule, breach.limit, breach.actual, breach.excess, status,
+                record, institution, breach.rule, breach.limit, breach.actual, breach.excess, status,
                 deadline, now, now if status != "open" else None,
                 "已退费" if status != "open" else "", now if closed else None,
                 users[f"scale-county-{county}"] if closed else None,
@@ -94,7 +94,7 @@ def fees(run: Run, made: list, plans: dict, users: dict) -> None:
     with run.step("fee violations"):
         run.counts["fee violations"] = copy_rows(
             "fees_feeviolation",
-            ["record_id", "rule", "limit", "actual", "excess", "status", "deadline", "found_at",
+            ["record_id", "institution_id", "rule", "limit", "actual", "excess", "status", "deadline", "found_at",
              "reported_at", "report_note", "closed_at", "closed_by_id", "closure", "close_note",
              "reopened_count"],
             violation_rows(),
