@@ -256,6 +256,19 @@ class Facts:
     def within(self, scope: Scope, prefix: str) -> Facts:
         """Only the rows of counties and sectors inside the scope and the region, and the
         problems of the scope's sections: the same rule `Scope.institutions` applies in SQL."""
+        sections = scope.sections(PERMISSION)
+        whole = set(Section.values) <= sections and any(
+            prefix.startswith(g.prefix) and g.sector is None for g in scope.grants_for(PERMISSION)
+        )
+        if whole:
+            # A grant covers the whole region, every sector and section (province and city
+            # staff): only the region narrows, a string test per row.
+            rows = (self.screening, self.days, self.problems)
+            return Facts(
+                self.computed_at,
+                self.today,
+                *([r for r in group if r[0].startswith(prefix)] for group in rows),
+            )
         cache: dict[tuple[str, str], bool] = {}
 
         def inside(county: str, sector: str) -> bool:
@@ -266,7 +279,6 @@ class Facts:
                 )
             return cache[key]
 
-        sections = scope.sections(PERMISSION)
         return Facts(
             computed_at=self.computed_at,
             today=self.today,

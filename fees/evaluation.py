@@ -22,6 +22,7 @@ from campaign.models import Campaign, FeeRule
 from institutions.tabular.bulk import insert_with_history
 
 from . import rules
+from .changes import fees_changed
 from .models import FeeRecord, FeeViolation
 
 # Days an institution has to refund or rectify from the day a violation is found.
@@ -192,6 +193,7 @@ def evaluate_records(
         changes.closed.extend((record.pk, r) for r in close_if_refunded(record, actor=actor))
     if checked_ids:
         FeeRecord.objects.filter(pk__in=checked_ids).update(checked_at=now)
+    fees_changed()
     return changes
 
 

@@ -23,6 +23,7 @@ from accounts.scope import Scope
 from institutions.models import Institution
 from ops import kept as kept_copies
 
+from .changes import changed_key
 from .models import FeeRecord, FeeViolation, Refund
 from .selectors import UNSETTLED, ZERO
 
@@ -180,5 +181,6 @@ def kept_fee_figures(scope: Scope, region_prefix: str = "") -> dict:
         today,
         refresh=lambda: refresh_fee_figures(province, today),
         compute=lambda: live_fee_facts(province, today),
+        changed_marker=changed_key(),
     )
     return facts.within(scope, region_prefix).figures()

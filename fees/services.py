@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from institutions.models import Institution
 
+from .changes import fees_changed
 from .evaluation import Changes, close_if_refunded, evaluate_records
 from .models import FeeRecord, FeeViolation, Refund
 from .rules import FEN
@@ -164,6 +165,7 @@ def refund_record(
     )  # fmt: skip
     refund._history_user = actor
     refund.save()
+    fees_changed()
     return refund, close_if_refunded(record, actor=actor)
 
 
@@ -191,6 +193,7 @@ def _lock(violation: FeeViolation) -> None:
 def _save(violation: FeeViolation, actor) -> FeeViolation:
     violation._history_user = actor
     violation.save()
+    fees_changed()
     return violation
 
 

@@ -47,16 +47,20 @@ class InstitutionLedger(ListExporter):
             "address", "legal_representative", "phone", "floor_area", "capacity", "is_risky",
             "status", "platform_number",
         ]  # fmt: skip
-        for row in (
+        category_label, sector_label, status_label = (
+            CATEGORY_LABELS.get,
+            SECTOR_LABELS.get,
+            STATUS_LABELS.get,
+        )
+        for (name, code, permit, category, sector, county, address, legal, phone, area,
+             capacity, risky, status, platform) in (
             self.queryset.order_by("county_id", "name", "id")
             .values_list(*fields)
-            .iterator(chunk_size=2000)
-        ):
-            (name, code, permit, category, sector, county, address, legal, phone, area,
-             capacity, risky, status, platform) = row  # fmt: skip
+            .iterator(chunk_size=10000)
+        ):  # fmt: skip
             yield [
-                name, code, permit, CATEGORY_LABELS.get(category, ""), SECTOR_LABELS.get(sector, ""),
-                county, address, legal, phone, area, capacity, risky, STATUS_LABELS.get(status, ""),
+                name, code, permit, category_label(category, ""), sector_label(sector, ""),
+                county, address, legal, phone, area, capacity, risky, status_label(status, ""),
                 platform,
             ]  # fmt: skip
 

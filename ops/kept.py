@@ -48,6 +48,13 @@ def forget(name: str) -> None:
     cache.delete(name)
 
 
+def mark_changed(marker: str) -> None:
+    """The data behind the copies that name this marker changed now: the next reader adds
+    them up again (the others keep seeing the old copy meanwhile), so whoever made the
+    change sees it at once rather than up to `MAX_AGE` later."""
+    cache.set(marker, timezone.now(), timeout=int(MAX_AGE.total_seconds()) * 2)
+
+
 def read(
     name: str,
     today: dt.date,
@@ -55,12 +62,16 @@ def read(
     refresh: Callable[[], T],
     compute: Callable[[], T],
     max_age: dt.timedelta = MAX_AGE,
+    changed_marker: str = "",
 ) -> T:
     """The copy kept under `name`; `refresh()` adds it up and stores it, `compute()` adds it
-    up without storing it (for a request that could not take the lock)."""
-    value = cache.get(name)
+    up without storing it (for a request that could not take the lock). A copy older than
+    the time under `changed_marker` (see `mark_changed`) is refreshed like an aged one."""
+    found = cache.get_many([name, changed_marker] if changed_marker else [name])
+    value, changed_at = found.get(name), found.get(changed_marker)
     usable = value is not None and value.today == today
-    if usable and timezone.now() - value.computed_at < max_age:
+    current = changed_at is None or (usable and changed_at < value.computed_at)
+    if usable and current and timezone.now() - value.computed_at < max_age:
         return value
     lock, token = name + ":refreshing", uuid.uuid4().hex
     if cache.add(lock, token, timeout=LOCK_SECONDS):

@@ -50,9 +50,13 @@ def draw_frame(round_: Round) -> tuple[list[list], list[str]]:
         .order_by("id")
         .values_list("id", "county_id", "category", "sector")
     )
+    departments: dict[tuple[str, str], str] = {}  # a handful of (category, sector) pairs
     frame = []
-    for pk, county, category, sector in rows.iterator(chunk_size=10000):
-        frame.append([pk, county, str(supervising_department_for(category, sector))])
+    for pk, county, category, sector in rows:
+        key = (category, sector)
+        if key not in departments:
+            departments[key] = str(supervising_department_for(category, sector))
+        frame.append([pk, county, departments[key]])
     units = list(
         Region.objects.filter(level=Region.Level.COUNTY, code__startswith=prefix)
         .order_by("code")

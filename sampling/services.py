@@ -167,7 +167,8 @@ def draw_preview(
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     if round_.completed_at is not None:
         raise ValidationError(_("本轮次已完成，不能再抽样"))
-    current = round_.draws.filter(status=Draw.Status.CONFIRMED).first()
+    # Only whether there is one (and which): its frozen frame is megabytes of JSON.
+    current = round_.draws.filter(status=Draw.Status.CONFIRMED).only("pk").first()
     redraw_reason = (redraw_reason or "").strip()
     if current is not None and not redraw_reason:
         raise ValidationError(_("本轮次已有确认的抽样结果；重新抽样须写明原因"))

@@ -110,3 +110,26 @@ def test_a_violation_carries_its_charges_institution(cast, busy):
 
     pairs = FeeViolation.objects.values_list("institution_id", "record__institution_id")
     assert len(pairs) == 6 and all(mine == charge for mine, charge in pairs)
+
+
+def test_whoever_changes_fees_sees_it_on_the_next_page(
+    cast, busy, django_capture_on_commit_callbacks
+):
+    scope = Scope.for_user(cast.xiaodian)
+    before = kept_fee_figures(scope)
+    # A charge entered, a refund recorded, a violation closed: each shows once committed…
+    with django_capture_on_commit_callbacks(execute=True):
+        record = enter(
+            cast.xiaodian, busy["xiaodian"].institution, "7000.00", contract_number="XD-9"
+        )
+    assert kept_fee_figures(scope)["charges"] == before["charges"] + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_record(
+            record=record, actor=cast.xiaodian, scope=scope, amount=Decimal("2000.00"),
+            refunded_on=dt.date(2023, 10, 2), payee="家长乙",
+        )  # fmt: skip
+    after = kept_fee_figures(scope)
+    assert after["refunded_amount"] == before["refunded_amount"] + 2000
+    assert after["closed"] == before["closed"] + 1  # the refund covered the excess
+    # …and a reader with nothing new keeps the copy.
+    assert kept_fee_figures(scope)["computed_at"] == after["computed_at"]

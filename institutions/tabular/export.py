@@ -129,9 +129,19 @@ class ListExporter:
                 writer.writerow([safe_cell(label), _csv_text(safe_cell(value))])
             writer.writerow([])
         writer.writerow([safe_cell(h) for h in self.headers])
-        for row in self._counted_rows(progress, every):
-            writer.writerow([_csv_text(safe_cell(v)) for v in row])
+        writer.writerows([_csv_cell(v) for v in row] for row in self._counted_rows(progress, every))
         text.detach()  # leave `target` open for the caller
+
+
+def _csv_cell(value: object) -> object:
+    """`_csv_text(safe_cell(value))`, with the common cells (text, numbers) decided first: a
+    100,000-row ledger has 1.4 million of them."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    if kind is int or kind is Decimal:
+        return value
+    return _csv_text(safe_cell(value))
 
 
 def _csv_text(value: object) -> object:
