@@ -129,16 +129,19 @@ class ListExporter:
                 writer.writerow([safe_cell(label), _csv_text(safe_cell(value))])
             writer.writerow([])
         writer.writerow([safe_cell(h) for h in self.headers])
-        writer.writerows([_csv_cell(v) for v in row] for row in self._counted_rows(progress, every))
+        starts, other = _FORMULA_STARTS, _csv_cell
+        # `_csv_cell` for every cell, with text (most cells) decided inline: a 100,000-row
+        # ledger has 1.4 million cells, and a call per cell was a third of the export.
+        writer.writerows(
+            [("'" + v if v.startswith(starts) else v) if type(v) is str else other(v) for v in row]
+            for row in self._counted_rows(progress, every)
+        )
         text.detach()  # leave `target` open for the caller
 
 
 def _csv_cell(value: object) -> object:
-    """`_csv_text(safe_cell(value))`, with the common cells (text, numbers) decided first: a
-    100,000-row ledger has 1.4 million of them."""
+    """`_csv_text(safe_cell(value))` of a cell that is not text, numbers decided first."""
     kind = type(value)
-    if kind is str:
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if kind is int or kind is Decimal:
         return value
     return _csv_text(safe_cell(value))
