@@ -335,7 +335,7 @@ def _summary_key(campaign: Campaign) -> str:
 
 def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:
     """Add up the whole province now and keep the result (for the beat or an operator)."""
-    return kept_copies.store(_summary_key(campaign), _province_facts(campaign, today))
+    return kept_copies.refresh(_summary_key(campaign), lambda: _province_facts(campaign, today))
 
 
 def _province_facts(campaign: Campaign, today: dt.date | None = None) -> Facts:

@@ -1,18 +1,29 @@
 """When fee data changes, the kept fee figures (fees/figures.py) are added up again by their
-next reader: whoever recorded a charge, a refund or a closure sees it on the next page."""
+next reader: whoever recorded a charge, a refund or a closure sees it on the next page.
+One counter per province (and one for the copy of several provinces): a write in one
+province leaves the others' copies alone."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db import transaction
 
 from ops import kept as kept_copies
 
 
-def changed_key() -> str:
-    return kept_copies.key("fees", "changed")
+def changed_key(province: str) -> str:
+    return kept_copies.key("fees", "changed", province or "all")
 
 
-def fees_changed() -> None:
-    """Charges, violations or refunds were written: mark the kept figures out of date once
-    the transaction commits (fees/services.py and fees/evaluation.py call it)."""
-    transaction.on_commit(lambda: kept_copies.mark_changed(changed_key()))
+def fees_changed(county_codes: Iterable[str]) -> None:
+    """Charges, violations or refunds of institutions in these counties were written: count
+    a change for their provinces once the transaction commits (fees/services.py and
+    fees/evaluation.py call it)."""
+    provinces = sorted({code[:2] for code in county_codes} | {""})
+
+    def count() -> None:
+        for province in provinces:
+            kept_copies.mark_changed(changed_key(province))
+
+    transaction.on_commit(count)

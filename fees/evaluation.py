@@ -128,7 +128,9 @@ def evaluate_records(
     to_create: list[FeeViolation] = []
     checked_ids: list[int] = []
     refunded: list[FeeRecord] = []
+    counties: set[str] = set()
     for record in records:
+        counties.add(record.institution.county_id)
         rule = table.for_institution(record.institution)
         if rule is None:
             changes.unchecked += 1
@@ -193,7 +195,7 @@ def evaluate_records(
         changes.closed.extend((record.pk, r) for r in close_if_refunded(record, actor=actor))
     if checked_ids:
         FeeRecord.objects.filter(pk__in=checked_ids).update(checked_at=now)
-    fees_changed()
+    fees_changed(counties)
     return changes
 
 

@@ -162,8 +162,11 @@ def _copy_key(province: str) -> str:
 
 def refresh_fee_figures(province: str, today: dt.date | None = None) -> FeeFacts:
     """Add up a province's fee rows ("" for every province) now and keep them."""
-    facts = live_fee_facts(province, today or timezone.localdate())
-    return kept_copies.store(_copy_key(province), facts)
+    return kept_copies.refresh(
+        _copy_key(province),
+        lambda: live_fee_facts(province, today or timezone.localdate()),
+        marker=changed_key(province),
+    )
 
 
 def kept_fee_figures(scope: Scope, region_prefix: str = "") -> dict:
@@ -181,6 +184,6 @@ def kept_fee_figures(scope: Scope, region_prefix: str = "") -> dict:
         today,
         refresh=lambda: refresh_fee_figures(province, today),
         compute=lambda: live_fee_facts(province, today),
-        changed_marker=changed_key(),
+        changed_marker=changed_key(province),
     )
     return facts.within(scope, region_prefix).figures()

@@ -136,7 +136,8 @@ def refund_record(
 
     Returns the refund and the rules whose violations it closed.
     """
-    _require_institution(scope, "fees.change", record.institution)
+    institution = record.institution
+    _require_institution(scope, "fees.change", institution)
     # Lock the charge: two officers recording refunds at once must not overshoot it.
     record = FeeRecord.objects.select_for_update().get(pk=record.pk)
     errors = {}
@@ -165,7 +166,7 @@ def refund_record(
     )  # fmt: skip
     refund._history_user = actor
     refund.save()
-    fees_changed()
+    fees_changed([institution.county_id])
     return refund, close_if_refunded(record, actor=actor)
 
 
@@ -193,7 +194,7 @@ def _lock(violation: FeeViolation) -> None:
 def _save(violation: FeeViolation, actor) -> FeeViolation:
     violation._history_user = actor
     violation.save()
-    fees_changed()
+    fees_changed([violation.institution.county_id])
     return violation
 
 

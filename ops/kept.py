@@ -39,8 +39,17 @@ def key(*parts: object) -> str:
     return ":".join(["kept", str(name), *(str(p) for p in parts)])
 
 
-def store(name: str, value: T) -> T:
-    cache.set(name, value, timeout=None)
+def generation(marker: str) -> int:
+    """How many changes `marker` has counted (0 for none, or after Redis lost it)."""
+    return (cache.get(marker) or 0) if marker else 0
+
+
+def refresh(name: str, build: Callable[[], T], *, marker: str = "") -> T:
+    """Add the copy up now and keep it, with the marker's count read *before* adding up: a
+    change committed meanwhile leaves the copy behind the marker, so it is added up again."""
+    seen = generation(marker)
+    value = build()
+    cache.set(name, (seen, value), timeout=None)
     return value
 
 
@@ -49,10 +58,15 @@ def forget(name: str) -> None:
 
 
 def mark_changed(marker: str) -> None:
-    """The data behind the copies that name this marker changed now: the next reader adds
-    them up again (the others keep seeing the old copy meanwhile), so whoever made the
-    change sees it at once rather than up to `MAX_AGE` later."""
-    cache.set(marker, timezone.now(), timeout=int(MAX_AGE.total_seconds()) * 2)
+    """The data behind the copies that name this marker changed: their next reader adds them
+    up again (others keep seeing the old copy meanwhile), so whoever made the change usually
+    sees it on their next page rather than up to `MAX_AGE` later. A counter, not a time: two
+    writers, or two hosts' clocks, cannot make it go backwards."""
+    if not cache.add(marker, 1, timeout=None):
+        try:
+            cache.incr(marker)
+        except ValueError:  # expired or evicted between the two calls
+            cache.add(marker, 1, timeout=None)
 
 
 def read(
@@ -64,13 +78,14 @@ def read(
     max_age: dt.timedelta = MAX_AGE,
     changed_marker: str = "",
 ) -> T:
-    """The copy kept under `name`; `refresh()` adds it up and stores it, `compute()` adds it
-    up without storing it (for a request that could not take the lock). A copy older than
-    the time under `changed_marker` (see `mark_changed`) is refreshed like an aged one."""
+    """The copy kept under `name`; `refresh()` adds it up and keeps it (with `refresh`
+    above), `compute()` adds it up without keeping it (for a request that could not take
+    the lock). A copy kept before the last change counted by `changed_marker` (see
+    `mark_changed`) is refreshed like an aged one."""
     found = cache.get_many([name, changed_marker] if changed_marker else [name])
-    value, changed_at = found.get(name), found.get(changed_marker)
+    seen, value = found.get(name) or (None, None)
     usable = value is not None and value.today == today
-    current = changed_at is None or (usable and changed_at < value.computed_at)
+    current = seen == found.get(changed_marker, 0) if changed_marker else True
     if usable and current and timezone.now() - value.computed_at < max_age:
         return value
     lock, token = name + ":refreshing", uuid.uuid4().hex
@@ -87,7 +102,7 @@ def read(
     while waited < WAIT:
         time.sleep(POLL.total_seconds())
         waited += POLL
-        value = cache.get(name)
+        _seen, value = cache.get(name) or (None, None)
         if value is not None and value.today == today:
             return value
     return compute()

@@ -120,7 +120,10 @@ def _no_kept_copies():
     client = getattr(cache, "_cache", None)
     if client is not None and hasattr(client, "get_client"):
         redis = client.get_client(write=True)
-        keys = list(redis.scan_iter(match="*kept:*", count=1000))
+        from ops import kept
+
+        # This database's copies only ("kept:<name>:…"): another run may share the Redis.
+        keys = list(redis.scan_iter(match="*" + kept.key("*"), count=1000))
         if keys:
             redis.delete(*keys)
     else:
