@@ -118,7 +118,7 @@ backup: venv
 restore: venv
 	@test -n "$(BACKUP)" -a -n "$(DB)" || \
 		{ echo "用法 (usage): make restore BACKUP=<备份文件夹> DB=<新数据库名> [MEDIA=<文件夹>] [FORCE=1]"; exit 1; }
-	$(PY) manage.py restore $(BACKUP) --database $(DB) $(if $(MEDIA),--media-root $(MEDIA)) $(if $(FORCE),--force)
+	$(PY) manage.py restore "$(BACKUP)" --database "$(DB)" $(if $(MEDIA),--media-root "$(MEDIA)") $(if $(FORCE),--force)
 
 clean:
 	rm -rf var staticfiles

@@ -88,6 +88,39 @@ class Ledger:
     def status_choices(self) -> list:
         return list(self.statuses()) if self.statuses else []
 
+    def describe(self, query: str, region_names: dict[str, str]) -> str:
+        """A run's filters in words, for 我的导出: "地区：小店区；状态：已逾期；格式：CSV"; "" for
+        none. A name this ledger does not know is shown as it was given."""
+        params = QueryDict(query)
+        parts, known = [], {"region", "format", "page"}
+        if code := (params.get("region") or "").strip():
+            parts.append(gettext("地区：%(name)s") % {"name": region_names.get(code, code)})
+        start = (params.get(self.period_from) or "").strip() if self.period_from else ""
+        end = (params.get(self.period_to) or "").strip() if self.period_to else ""
+        known |= {self.period_from, self.period_to}
+        if start or end:
+            span = gettext("%(start)s 至 %(end)s") % {"start": start or "…", "end": end or "…"}
+            parts.append(f"{self.period_label}：{span}")
+        if self.sector and (sector := (params.get("sector") or "").strip()):
+            parts.append(
+                gettext("行业：%(name)s") % {"name": dict(Sector.choices).get(sector, sector)}
+            )
+            known.add("sector")
+        if self.status_param and (status := (params.get(self.status_param) or "").strip()):
+            label = {str(v): str(n) for v, n in self.status_choices()}.get(status, status)
+            parts.append(f"{self.status_label}：{label}")
+            known.add(self.status_param)
+        if self.record_param and (record := params.get(self.record_param)):
+            parts.append(gettext("记录编号：%(n)s") % {"n": record})
+            known.add(self.record_param)
+        if words := (params.get("q") or "").strip():
+            parts.append(gettext("关键词：%(q)s") % {"q": words})
+        known.add("q")
+        parts += [f"{k}={v}" for k, v in params.items() if k not in known and v.strip()]
+        if params.get("format") == "csv":
+            parts.append(gettext("格式：CSV"))
+        return "；".join(parts)
+
     def build(self, *, scope: Scope, user, params, request=None):
         return import_string(self.builder)(scope=scope, user=user, params=params, request=request)
 
@@ -208,3 +241,11 @@ def ledgers_for(scope: Scope) -> list[Ledger]:
 
 def ledger_by_key(key: str) -> Ledger | None:
     return BY_KEY.get(key)
+
+
+def region_names(queries) -> dict[str, str]:
+    """Code → name of the regions these queries name (public reference data), one query."""
+    from institutions.models import Region
+
+    codes = {QueryDict(q).get("region", "").strip()[:6] for q in queries} - {""}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))

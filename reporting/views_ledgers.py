@@ -31,7 +31,7 @@ from .exporters import (
     ledger_filters,
     publicity_ledger_rows,
 )
-from .ledgers import SECTORS, ledger_by_key, ledgers_for
+from .ledgers import SECTORS, ledger_by_key, ledgers_for, region_names
 
 
 class LedgerHubView(ScopedViewMixin, TemplateView):
@@ -156,8 +156,9 @@ class ExportRunNewView(ScopedViewMixin, TemplateView):
                 errors = exc.messages
         large = request.GET.get("large", "")
         context = self.get_context_data(
-            ledger=ledger, query=query, errors=errors, large=int(large) if large.isdigit() else 0
-        )
+            ledger=ledger, query=query, errors=errors, large=int(large) if large.isdigit() else 0,
+            description=ledger.describe(query, region_names([query])) if ledger else "",
+        )  # fmt: skip
         return self.render_to_response(context, status=400 if errors else 200)
 
     def post(self, request):
@@ -185,8 +186,10 @@ class ExportRunListView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         runs = list(export_run_list(user=self.request.user)[:100])
+        names = region_names(run.query for run in runs)
         for run in runs:
             run.entry = ledger_by_key(run.ledger)
+            run.description = run.entry.describe(run.query, names) if run.entry else run.query
         return super().get_context_data(runs=runs, busy=any(run.is_busy for run in runs), **kwargs)
 
 

@@ -48,7 +48,7 @@ def test_city_staff_export_a_ledger_in_the_background(page, live_server, cast, p
     card = page.get_by_test_id("ledger-problems")
     card.get_by_label("地区").select_option("140105")
     card.get_by_test_id("background-problems").click()
-    expect(page.get_by_test_id("export-query")).to_contain_text("region=140105")
+    expect(page.get_by_test_id("export-query")).to_contain_text("地区：小店区")
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         page.get_by_test_id("start-export").click()

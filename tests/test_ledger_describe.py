@@ -1,0 +1,39 @@
+"""我的导出 says a run's filters in words, not as a query string."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from institutions.models import ExportRun
+from reporting.ledgers import ledger_by_key, region_names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_query_is_described_with_names_and_labels(regions):
+    names = region_names(["region=140105&status=overdue", "region=", "x=1"])
+    assert names == {"140105": "小店区"}
+    problems = ledger_by_key("problems")
+    text = problems.describe(
+        "region=140105&status=overdue&deadline_from=2023-11-01&q=%E8%88%9E%E8%B9%88&format=csv",
+        names,
+    )
+    assert text == "地区：小店区；整改期限：2023-11-01 至 …；状态：已逾期；关键词：舞蹈；格式：CSV"
+    # A name the ledger does not know is shown as given; an empty query says nothing.
+    fees = ledger_by_key("fees")
+    assert fees.describe("rule=amount_over_limit", names) == "rule=amount_over_limit"
+    assert fees.describe("", names) == ""
+
+
+def test_my_exports_page_describes_each_run(client, cast):
+    ExportRun.objects.create(
+        created_by=cast.xiaodian, ledger="institutions", query="region=140105&sector=sports",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )  # fmt: skip
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("ledgers:export_runs")).content.decode()
+    assert "地区：小店区；行业：体育" in page and "region=140105" not in page
+    new = client.get(reverse("ledgers:export_new"), {"ledger": "fees", "region": "140105"})
+    assert "地区：小店区" in new.content.decode()
