@@ -118,6 +118,7 @@ def test_seed_demo_is_repeatable_and_realistic(db, capsys):
     call_command("seed_demo", institutions=500)
     out = capsys.readouterr().out
     assert "新增 0 家" in out and "演示县级排查记录：新增 0 条" in out
+    assert "演示收费记录：新增 0 笔" in out
     codes = list(Institution.objects.values_list("credit_code", flat=True))
     assert len(codes) == 500 and all(uscc.is_valid(c) for c in codes)
     assert Institution.objects.filter(category="subject").exists()
@@ -133,3 +134,12 @@ def test_seed_demo_is_repeatable_and_realistic(db, capsys):
         f.task.institution_id == f.answer.inspection.institution_id
         for f in Finding.objects.select_related("task", "answer__inspection")
     )
+    # A term of charges checked against the rule table: most within the limits, violations
+    # of more than one rule, and refunds in 小店区 that closed theirs.
+    from fees.models import FeeRecord, FeeViolation, Refund
+
+    assert FeeRecord.objects.filter(checked_at__isnull=False).count() > 100
+    rules = set(FeeViolation.objects.values_list("rule", flat=True))
+    assert {"amount_over_limit", "period_over_limit"} <= rules
+    assert 0 < FeeViolation.objects.count() < FeeRecord.objects.count() / 2
+    assert Refund.objects.count() == FeeViolation.objects.filter(status="closed").count() > 0

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_create
 from campaign.models import Campaign
+from fees.demo import fee_demo_create
 from inspections.demo import inspection_demo_create
 from institutions.demo import institution_demo_create
 from institutions.models import Region
@@ -71,5 +72,12 @@ class Command(BaseCommand):
         if campaign is not None:
             made = inspection_demo_create(campaign=campaign)
             self.stdout.write(f"演示县级排查记录：新增 {made} 条")
+            charges = fee_demo_create(
+                importer=User.objects.get(username="admin"),
+                refunders=User.objects.filter(
+                    username__in=["county_xiaodian", "county_yingze", "county_xinghualing"]
+                ).order_by("username"),
+            )
+            self.stdout.write(f"演示收费记录：新增 {charges} 笔（按收费规则核查）")
             if summary_demo_create(campaign=campaign):
                 self.stdout.write("演示工作总结：太原市（编写中）")
