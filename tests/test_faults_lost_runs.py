@@ -115,3 +115,25 @@ def test_a_write_whose_task_was_lost_is_written_once_after_the_resume(
     assert runs.import_run_write(run_id=run.pk) is None
     assert resume.runs_resume() == {"checks": 0, "writes": 0, "exports": 0}
     assert Institution.objects.filter(county_id="140105").count() == 1 + 30
+
+
+@pytest.mark.django_db
+def test_a_run_still_waiting_in_a_busy_queue_is_not_sent_again_at_every_sweep(
+    cast, places, monkeypatch
+):
+    import time
+
+    from institutions.tabular.export_runs import export_run_create
+
+    monkeypatch.setattr(resume, "RESEND_EVERY", dt.timedelta(seconds=1))
+    export = export_run_create(actor=cast.taiyuan, ledger="institutions", query="")
+    age(ExportRun, export.pk)
+    try:
+        assert resume.runs_resume()["exports"] == 1
+        # The next sweep finds the workers have not reached it yet: no second copy queued…
+        assert resume.runs_resume()["exports"] == 0
+        # …but once RESEND_EVERY has passed it is sent again, in case that copy was lost.
+        time.sleep(1.2)
+        assert resume.runs_resume()["exports"] == 1
+    finally:
+        app.control.purge()

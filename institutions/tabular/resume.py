@@ -3,23 +3,30 @@
 A run is written before its task is published (after commit). When Redis is down the
 publish fails — the request still answers (`accounts.outbox.publish`), the run is kept —
 and this sweep, every few minutes in the beat's schedule, sends the task again for runs
-left waiting. Every step claims its run (conditional UPDATE, or a row lock for the write),
+left waiting (each at most every RESEND_EVERY, so a queue that is merely slow does not
+fill with copies). Every step claims its run (conditional UPDATE, or a row lock for the write),
 so a task sent twice does its work once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from ..models import ExportRun, ImportRun
 from .runs import STALE_CLAIM
 
 # A run this old that no worker has taken was never delivered.
 WAITING = dt.timedelta(minutes=2)
+# A run's task is sent again at most this often: while the workers are behind, a run still
+# waiting in the queue would otherwise gain a copy of its task at every sweep.
+RESEND_EVERY = dt.timedelta(minutes=15)
 
 # Each import kind's background steps, by task name: personnel and complaints keep their
 # own run functions (they purge the upload after writing) and import this package.
@@ -44,6 +51,21 @@ def _publish(task_name: str, run_id: int) -> bool:
     from accounts.outbox import publish
 
     return publish(current_app.signature(task_name), run_id)
+
+
+def _resend(task_name: str, run_id: int) -> bool:
+    """Send a run's task again unless it was sent again less than RESEND_EVERY ago."""
+    key = f"runs-resume:{connection.settings_dict['NAME']}:{task_name}:{run_id}"
+    try:
+        if not cache.add(key, 1, timeout=int(RESEND_EVERY.total_seconds())):
+            return False
+    except RedisError:
+        pass  # Redis down: the publish below fails as well, and the next sweep tries again
+    if _publish(task_name, run_id):
+        return True
+    with contextlib.suppress(RedisError):
+        cache.delete(key)
+    return False
 
 
 def publish_after_commit(task_name: str, run_id: int) -> None:
@@ -75,9 +97,9 @@ def runs_resume(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     sent = {"checks": 0, "writes": 0, "exports": 0}
     for run in checks.only("pk", "kind"):
-        sent["checks"] += _publish(_IMPORT_TASKS[run.kind][0], run.pk)
+        sent["checks"] += _resend(_IMPORT_TASKS[run.kind][0], run.pk)
     for run in writes.only("pk", "kind"):
-        sent["writes"] += _publish(_IMPORT_TASKS[run.kind][1], run.pk)
+        sent["writes"] += _resend(_IMPORT_TASKS[run.kind][1], run.pk)
     for pk in exports.values_list("pk", flat=True):
-        sent["exports"] += _publish(_EXPORT_TASK, pk)
+        sent["exports"] += _resend(_EXPORT_TASK, pk)
     return sent
