@@ -35,11 +35,14 @@ class ComplaintLedger(ListExporter):
     widths = [16, 17, 12, 16, 12, 30, 22, 50, 16, 10, 17, 8, 16, 24, 17, 10, 17, 16, 17, 12,
               40, 10, 40, 17]  # fmt: skip
 
-    def __init__(self, queryset: QuerySet, *, region_name: str = ""):
-        """`queryset`: cases from selectors.case_list (annotated `shows_details`), filtered."""
+    def __init__(self, queryset: QuerySet, *, region_name: str = "", on_write=None):
+        """`queryset`: cases from selectors.case_list (annotated `shows_details`), filtered.
+        `on_write()` runs when the rows are written (once per file), not when the ledger is
+        only built: a large download sent to a background run is read once, by the run."""
         self.queryset = queryset
         self.region_name = region_name
         self.now = timezone.now()
+        self.on_write = on_write
 
     def title_line(self) -> str:
         return _("%(region)s校外培训机构投诉举报与移送公安台账（导出时间：%(time)s）") % {
@@ -48,6 +51,8 @@ class ComplaintLedger(ListExporter):
         }
 
     def rows(self):
+        if self.on_write is not None:
+            self.on_write()
         outcomes = dict(Referral.Outcome.choices)
         qs = self.queryset.prefetch_related("assignees", "referrals__sent_by")
         for case in qs.iterator(chunk_size=500):

@@ -339,6 +339,19 @@ def test_the_ledger_logs_each_minor_case_it_details(client, cast, colleague):
     assert reads(minor).count() == 1
 
 
+def test_a_download_sent_to_the_background_is_no_read_until_the_file_is_written(
+    client, colleague, monkeypatch
+):
+    from institutions.tabular import download
+
+    minor = officer_case(colleague, category="minor_offence")
+    monkeypatch.setattr(download, "INLINE_ROWS", 0)  # every download goes to a run
+    client.force_login(colleague)
+    response = client.get(reverse("complaints:export"))
+    assert response.status_code == 302 and "export" in response["Location"]
+    assert not reads(minor).exists()  # the run will write the file, and log the read once
+
+
 def test_the_list_shows_no_minor_case_details(client, cast, colleague, places):
     officer_case(colleague, category="minor_offence", institution=places.xiaodian)
     client.force_login(colleague)
