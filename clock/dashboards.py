@@ -330,7 +330,7 @@ SUMMARY_MAX_AGE = kept_copies.MAX_AGE
 def _summary_key(campaign: Campaign) -> str:
     # The campaign's creation time keeps a campaign deleted and created again under the
     # same id from reading the old one's copy.
-    return kept_copies.key("progress", "v1", campaign.pk, campaign.created_at.timestamp())
+    return kept_copies.key("progress", "v2", campaign.pk, campaign.created_at.timestamp())
 
 
 def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:

@@ -157,7 +157,7 @@ def live_fee_facts(prefix: str, today: dt.date) -> FeeFacts:
 
 
 def _copy_key(province: str) -> str:
-    return kept_copies.key("fees", "v1", province or "all")
+    return kept_copies.key("fees", "v2", province or "all")
 
 
 def refresh_fee_figures(province: str, today: dt.date | None = None) -> FeeFacts:
