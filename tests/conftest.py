@@ -116,6 +116,7 @@ def _no_kept_copies():
     # one test's copy (or a previous run's) must not be another's figures. Only those keys
     # go: the broker's queues and bindings share the database.
     from django.core.cache import cache
+    from django.db import connection
 
     client = getattr(cache, "_cache", None)
     if client is not None and hasattr(client, "get_client"):
@@ -123,8 +124,12 @@ def _no_kept_copies():
         from ops import kept
 
         # This database's copies only ("kept:<name>:…"): another run may share the Redis.
-        keys = list(redis.scan_iter(match="*" + kept.key("*"), count=1000))
-        if keys:
-            redis.delete(*keys)
+        # The lost-run sweep's "sent lately" marks are per database too, and a test's run 1
+        # is not the run 1 of the test before.
+        name = connection.settings_dict["NAME"]
+        for pattern in (kept.key("*"), f"runs-resume:{name}:*"):
+            keys = list(redis.scan_iter(match="*" + pattern, count=1000))
+            if keys:
+                redis.delete(*keys)
     else:
         cache.clear()

@@ -53,9 +53,12 @@ def _publish(task_name: str, run_id: int) -> bool:
     return publish(current_app.signature(task_name), run_id)
 
 
-def _resend(task_name: str, run_id: int) -> bool:
+def _resend(task_name: str, run_id: int, created_at: dt.datetime) -> bool:
     """Send a run's task again unless it was sent again less than RESEND_EVERY ago."""
-    key = f"runs-resume:{connection.settings_dict['NAME']}:{task_name}:{run_id}"
+    # The creation time is in the key: a database recreated under the same name (a restore,
+    # a test run) numbers its runs from 1 again, and its run 1 is not the run sent before.
+    stamp = int(created_at.timestamp() * 1_000_000)
+    key = f"runs-resume:{connection.settings_dict['NAME']}:{task_name}:{run_id}:{stamp}"
     try:
         if not cache.add(key, 1, timeout=int(RESEND_EVERY.total_seconds())):
             return False
@@ -96,10 +99,10 @@ def runs_resume(*, now: dt.datetime | None = None) -> dict[str, int]:
         | Q(status=ExportRun.Status.RUNNING, claimed_at__lt=now - STALE_CLAIM)
     )
     sent = {"checks": 0, "writes": 0, "exports": 0}
-    for run in checks.only("pk", "kind"):
-        sent["checks"] += _resend(_IMPORT_TASKS[run.kind][0], run.pk)
-    for run in writes.only("pk", "kind"):
-        sent["writes"] += _resend(_IMPORT_TASKS[run.kind][1], run.pk)
-    for pk in exports.values_list("pk", flat=True):
-        sent["exports"] += _resend(_EXPORT_TASK, pk)
+    for run in checks.only("pk", "kind", "created_at"):
+        sent["checks"] += _resend(_IMPORT_TASKS[run.kind][0], run.pk, run.created_at)
+    for run in writes.only("pk", "kind", "created_at"):
+        sent["writes"] += _resend(_IMPORT_TASKS[run.kind][1], run.pk, run.created_at)
+    for pk, created_at in exports.values_list("pk", "created_at"):
+        sent["exports"] += _resend(_EXPORT_TASK, pk, created_at)
     return sent
