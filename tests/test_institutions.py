@@ -142,4 +142,9 @@ def test_seed_demo_is_repeatable_and_realistic(db, capsys):
     rules = set(FeeViolation.objects.values_list("rule", flat=True))
     assert {"amount_over_limit", "period_over_limit"} <= rules
     assert 0 < FeeViolation.objects.count() < FeeRecord.objects.count() / 2
-    assert Refund.objects.count() == FeeViolation.objects.filter(status="closed").count() > 0
+    # Each refund closed what it covers on its charge (one charge may have two violations).
+    closed = FeeViolation.objects.filter(status="closed")
+    assert Refund.objects.count() > 0
+    assert set(closed.values_list("record_id", flat=True)) == set(
+        Refund.objects.values_list("record_id", flat=True)
+    )
