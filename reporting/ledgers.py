@@ -64,6 +64,45 @@ def _rectification_statuses():
     return rectification_statuses()
 
 
+# A ledger's own filters, beyond the common ones: (query name, label, choices), each for
+# 我的导出's description of a run. The export views read these names (LIST_FILTERS there).
+def _problem_filters():
+    from accounts.roles import Department, Section
+    from campaign.models import ChecklistItem
+
+    return [
+        ("section", _("检查板块"), Section.choices),
+        ("severity", _("严重程度"), ChecklistItem.Severity.choices),
+        ("department", _("责任部门"), Department.choices),
+    ]
+
+
+def _staff_filters():
+    from personnel.models import Post
+
+    return [
+        ("post", _("岗位"), Post.choices),
+        ("checked", _("是否已查询"), [("yes", _("已查询")), ("no", _("未查询"))]),
+        ("institution", _("机构编号"), []),
+    ]
+
+
+def _fee_filters():
+    from fees.models import FeeViolation
+
+    return [("rule", _("违反规则"), FeeViolation.Rule.choices)]
+
+
+def _complaint_filters():
+    from complaints.models import Category, Channel
+
+    return [
+        ("category", _("类别"), Category.choices),
+        ("channel", _("来源渠道"), Channel.choices),
+        ("overdue", _("逾期"), [("1", _("已逾期"))]),
+    ]
+
+
 @dataclass(frozen=True)
 class Ledger:
     key: str
@@ -84,42 +123,48 @@ class Ledger:
     basename: str = ""
     # A ledger of one record (the sampling record of a draw): the query names it by id.
     record_param: str = ""
+    # Its own filters: () → [(query name, label, choices)]; only described, never checked
+    # here (the export's filter set drops what it does not accept).
+    extras: Callable[[], list] | None = None
 
     def status_choices(self) -> list:
         return list(self.statuses()) if self.statuses else []
 
     def describe(self, query: str, region_names: dict[str, str]) -> str:
         """A run's filters in words, for 我的导出: "地区：小店区；状态：已逾期；格式：CSV"; "" for
-        none. A name this ledger does not know is shown as it was given."""
+        none. A name or value this ledger does not know is shown as it was given."""
         params = QueryDict(query)
-        parts, known = [], {"region", "format", "page"}
-        if code := (params.get("region") or "").strip():
-            parts.append(gettext("地区：%(name)s") % {"name": region_names.get(code, code)})
-        start = (params.get(self.period_from) or "").strip() if self.period_from else ""
-        end = (params.get(self.period_to) or "").strip() if self.period_to else ""
-        known |= {self.period_from, self.period_to}
+        parts: list[tuple[str, str]] = []  # (label, value)
+
+        def given(name: str) -> str:
+            return (params.get(name) or "").strip() if name else ""
+
+        if code := given("region"):
+            parts.append((gettext("地区"), region_names.get(code, code)))
+        start, end = given(self.period_from), given(self.period_to)
         if start or end:
             span = gettext("%(start)s 至 %(end)s") % {"start": start or "…", "end": end or "…"}
-            parts.append(f"{self.period_label}：{span}")
-        if self.sector and (sector := (params.get("sector") or "").strip()):
-            parts.append(
-                gettext("行业：%(name)s") % {"name": dict(Sector.choices).get(sector, sector)}
-            )
-            known.add("sector")
-        if self.status_param and (status := (params.get(self.status_param) or "").strip()):
-            label = {str(v): str(n) for v, n in self.status_choices()}.get(status, status)
-            parts.append(f"{self.status_label}：{label}")
-            known.add(self.status_param)
-        if self.record_param and (record := params.get(self.record_param)):
-            parts.append(gettext("记录编号：%(n)s") % {"n": record})
-            known.add(self.record_param)
-        if words := (params.get("q") or "").strip():
-            parts.append(gettext("关键词：%(q)s") % {"q": words})
-        known.add("q")
-        parts += [f"{k}={v}" for k, v in params.items() if k not in known and v.strip()]
+            parts.append((str(self.period_label), span))
+        if self.sector and (sector := given("sector")):
+            parts.append((gettext("行业"), str(dict(Sector.choices).get(sector, sector))))
+        filters = [(self.status_param, self.status_label, self.status_choices())]
+        filters += self.extras() if self.extras else []
+        for name, label, choices in filters:
+            if name and (value := given(name)):
+                names = {str(v): str(n) for v, n in choices}
+                parts.append((str(label), names.get(value, value)))
+        if self.record_param and (record := given(self.record_param)):
+            parts.append((gettext("记录编号"), record))
+        if words := given("q"):
+            parts.append((gettext("关键词"), words))
+        # A name no entry above reads is shown as given rather than hidden.
+        known = {"region", "sector", "q", "format", "page", self.record_param}
+        known |= {self.period_from, self.period_to} | {name for name, _l, _c in filters}
+        parts += [(k, v) for k, v in params.items() if k not in known and v.strip()]
         if params.get("format") == "csv":
-            parts.append(gettext("格式：CSV"))
-        return "；".join(parts)
+            parts.append((gettext("格式"), "CSV"))
+        pair = gettext("%(label)s：%(value)s")
+        return gettext("；").join(pair % {"label": k, "value": v} for k, v in parts)
 
     def build(self, *, scope: Scope, user, params, request=None):
         return import_string(self.builder)(scope=scope, user=user, params=params, request=request)
@@ -187,7 +232,7 @@ LEDGERS: list[Ledger] = [
         "inspections.view", note=_("问题、整改要求、整改期限、整改与复查销号情况"),
         period_from="deadline_from", period_to="deadline_to", period_label=_("整改期限"),
         status_param="status", status_label=_("状态"), statuses=_finding_statuses,
-        builder="inspections.views_problems.problem_ledger", basename="问题清单",
+        extras=_problem_filters, builder="inspections.views_problems.problem_ledger", basename="问题清单",
     ),
     Ledger(
         "rectification", _("整改台账"), "ledgers:rectification", "inspections.view",
@@ -200,19 +245,19 @@ LEDGERS: list[Ledger] = [
         "staff", _("从业人员审查台账"), "personnel:export", "staff.view",
         note=_("身份证号已脱敏"),
         status_param="employment", status_label=_("在职情况"), statuses=_employment,
-        builder="personnel.views.vetting_ledger", basename="从业人员审查台账",
+        extras=_staff_filters, builder="personnel.views.vetting_ledger", basename="从业人员审查台账",
     ),
     Ledger(
         "fees", _("收费违规与退费台账"), "fees:ledger_export", "fees.view",
         note=_("违规收费问题及退费情况"),
         status_param="status", status_label=_("状态"), statuses=_violation_statuses,
-        builder="fees.views_ledger.fee_ledger", basename="收费违规与退费台账",
+        extras=_fee_filters, builder="fees.views_ledger.fee_ledger", basename="收费违规与退费台账",
     ),
     Ledger(
         "complaints", _("投诉举报与移送台账"), "complaints:export", "complaints.view",
         note=_("联系方式已脱敏"),
         status_param="status", status_label=_("状态"), statuses=_case_statuses,
-        builder="complaints.views.complaint_ledger", basename="投诉举报与移送台账",
+        extras=_complaint_filters, builder="complaints.views.complaint_ledger", basename="投诉举报与移送台账",
     ),
     Ledger(
         "publicity", _("安全教育宣传活动台账"), "ledgers:publicity", "inspections.view",

@@ -21,10 +21,25 @@ def test_a_query_is_described_with_names_and_labels(regions):
         names,
     )
     assert text == "地区：小店区；整改期限：2023-11-01 至 …；状态：已逾期；关键词：舞蹈；格式：CSV"
-    # A name the ledger does not know is shown as given; an empty query says nothing.
+    # Each ledger's own filters by their labels and choice names.
     fees = ledger_by_key("fees")
-    assert fees.describe("rule=amount_over_limit", names) == "rule=amount_over_limit"
+    assert fees.describe("rule=amount_over_limit", names) == "违反规则：单次收费金额超过规定"
+    complaints = ledger_by_key("complaints").describe("category=fees&channel=hotline&overdue=1", {})
+    assert complaints == "类别：收费、退费；来源渠道：12345 热线转办；逾期：已逾期"
+    staff = ledger_by_key("staff").describe("post=teacher&checked=no&employment=current", {})
+    assert staff == "在职情况：在职；岗位：教师；是否已查询：未查询"
+    assert problems.describe("severity=major&department=fire", {}).startswith("严重程度：")
+    # A name or value the ledger does not know is shown as given; an empty query says nothing.
+    assert fees.describe("rule=nonsense&x=1", names) == "违反规则：nonsense；x：1"
     assert fees.describe("", names) == ""
+
+
+def test_a_description_follows_the_language(regions):
+    from django.utils import translation
+
+    with translation.override("en"):
+        text = ledger_by_key("problems").describe("region=140105&status=overdue&format=csv", {})
+    assert text == "Region: 140105; Status: Overdue; Format: CSV"
 
 
 def test_my_exports_page_describes_each_run(client, cast):
