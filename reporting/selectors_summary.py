@@ -232,9 +232,15 @@ def city_figures(
             key = "major" if severity == ChecklistItem.Severity.MAJOR else "general"
             sections.setdefault(section, {"major": 0, "general": 0})[key] += n
 
-    # Staff vetting (§三): registered staff, checked, with a record found, dismissed.
+    # Staff vetting (§三): staff employed at some time during the campaign (not those who
+    # left before it began, nor those starting after it ended), checked, with a record found;
+    # dismissals ordered since it began.
     staff = scope.institutions(
-        StaffMember.objects.filter(institution__county__code__startswith=prefix),
+        StaffMember.objects.filter(
+            Q(employed_until__isnull=True) | Q(employed_until__gte=campaign.starts_on),
+            Q(employed_from__isnull=True) | Q(employed_from__lte=campaign.ends_on),
+            institution__county__code__startswith=prefix,
+        ),
         "staff.view",
         path="institution",
     )
@@ -248,7 +254,9 @@ def city_figures(
     ).items():  # fmt: skip
         row = rows.setdefault(code, _row(code, code))
         row.update(staff=r["n"], staff_checked=r["checked_n"], staff_records=r["record_n"])
-    dismissals = dismissal_list(scope=scope).filter(institution__county__code__startswith=prefix)
+    dismissals = dismissal_list(scope=scope).filter(
+        institution__county__code__startswith=prefix, created_at__date__gte=campaign.starts_on
+    )
     dismissal_counts = dismissals.order_by().aggregate(
         ordered=Count("id"), done=Count("id", filter=Q(status=Dismissal.Status.CLOSED))
     )

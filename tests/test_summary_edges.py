@@ -254,14 +254,30 @@ def test_staff_checks_and_dismissals_match_a_hand_count(
     BackgroundCheck.objects.create(
         batch=batch(places.pingcheng), staff=other, status="done", outcome="clear"
     )
+    # Outside the campaign: one who left the day before it began, one who starts the day
+    # after it ends, and a dismissal ordered (and done) before it.
+    day = dt.timedelta(days=1)
+    gone = StaffFactory(institution=places.xiaodian, employed_until=world.starts_on - day)
+    StaffFactory(institution=places.xiaodian, employed_from=world.ends_on + day)
+    StaffFactory(institution=places.xiaodian, employed_until=world.starts_on)  # counted
+    found = BackgroundCheck.objects.create(
+        batch=first, staff=gone, status="done", outcome="record", category="abuse"
+    )
+    old = Dismissal.objects.create(
+        check_result=found, staff=gone, institution=places.xiaodian,
+        deadline=world.starts_on, status="closed",
+    )  # fmt: skip
+    Dismissal.objects.filter(pk=old.pk).update(
+        created_at=timezone.make_aware(dt.datetime.combine(world.starts_on - day, dt.time(9)))
+    )
     f = city_figures(campaign=world, city=taiyuan_city)
-    # By hand: the world's 2 staff + these 3; checked: clear and rechecked (once each, though
-    # rechecked has two done checks); one record; one dismissal ordered and done.
+    # By hand: the world's 2 staff + these 3 + the one who left on its first day; checked: clear and rechecked (once each, though rechecked has two done
+    # checks); one record; one dismissal ordered and done.
     assert f["personnel"] == {
-        "staff": 5, "checked": 2, "records": 1, "dismissals_ordered": 1, "dismissed": 1,
+        "staff": 6, "checked": 2, "records": 1, "dismissals_ordered": 1, "dismissed": 1,
     }  # fmt: skip
     xiaodian = next(r for r in f["counties"] if r["code"] == "140105")
-    assert (xiaodian["staff"], xiaodian["staff_checked"], xiaodian["dismissed"]) == (4, 2, 1)
+    assert (xiaodian["staff"], xiaodian["staff_checked"], xiaodian["dismissed"]) == (5, 2, 1)
 
 
 def test_overdue_counts_against_the_effective_deadline(
