@@ -17,6 +17,7 @@ from accounts.roles import Sector
 from accounts.scope import scope_for
 
 from .models import Institution, Region
+from .services import institutions_moved
 from .tabular.bulk import insert_with_history
 from .tabular.importer import Column, Importer, Plan, PlannedRow, RowError
 from .tabular.reading import (
@@ -336,9 +337,11 @@ class InstitutionImporter(Importer):
             )
         insert_with_history(created, Institution, user=self.actor, reason=reason)
         changed_fields: set[str] = {"updated_at"}
-        records = []
+        records, moved = [], set()
         for planned in plan.updates:
             record = planned.existing
+            if planned.changes.keys() & {"county", "sector"}:
+                moved.add(record.county_id)
             for name, (_old, new) in planned.changes.items():
                 if name == "county":
                     record.county_id = new
@@ -357,6 +360,8 @@ class InstitutionImporter(Importer):
                 default_user=self.actor,
                 default_change_reason=reason,
             )
+        if moved:
+            institutions_moved(moved | {record.county_id for record in records})
 
 
 def _show(value) -> str:

@@ -216,8 +216,18 @@ def institution_update(
     _clean_institution(row, actor=actor)
     if any(getattr(row, _attname(name)) != before[name] for name in INSTITUTION_FIELDS):
         _save_institution(row, actor=actor)
+        if (row.county_id, row.sector) != (before["county"], before["sector"]):
+            institutions_moved({before["county"], row.county_id})
     institution.refresh_from_db()
     return institution
+
+
+def institutions_moved(county_codes: set[str]) -> None:
+    """An institution moved county or sector: the kept fee figures, grouped by both, count
+    its charges in the wrong place until they are added up again."""
+    from fees.changes import fees_changed  # fees builds on institutions, not the reverse
+
+    fees_changed(county_codes)
 
 
 def _attname(name: str) -> str:

@@ -174,3 +174,23 @@ def test_whoever_changes_fees_sees_it_on_the_next_page(
     assert after["closed"] == before["closed"] + 1  # the refund covered the excess
     # …and a reader with nothing new keeps the copy.
     assert kept_fee_figures(scope)["computed_at"] == after["computed_at"]
+
+
+def test_an_institution_moved_to_another_county_moves_its_fees_on_the_next_page(
+    cast, busy, django_capture_on_commit_callbacks
+):
+    from institutions.models import Region
+    from institutions.services import institution_update
+
+    scope = Scope.for_user(cast.taiyuan)
+    place = busy["xiaodian"].institution
+    before = kept_fee_figures(scope, "140105")
+    assert before["charges"] > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        institution_update(
+            institution=place, actor=cast.admin, county=Region.objects.get(code="140106")
+        )
+    # Its charges leave 小店区's figures and join 迎泽区's, without waiting ten minutes.
+    for region in ("140105", "140106", ""):
+        assert without_time(kept_fee_figures(scope, region)) == fee_figures(scope, region)
+    assert kept_fee_figures(scope, "140105")["charges"] < before["charges"]

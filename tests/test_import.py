@@ -111,6 +111,28 @@ def test_a_changed_row_is_an_update_with_the_changed_fields(admin):
     assert Institution.objects.get().capacity == 100
 
 
+def test_a_row_moving_an_institution_counts_a_fee_change_for_its_province(
+    admin, django_capture_on_commit_callbacks
+):
+    # The kept fee figures are grouped by county and sector (fees/figures.py): a move must
+    # have them added up again, as a charge written there would.
+    from fees.changes import changed_key
+    from ops import kept
+
+    credit = code()
+    write(check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "小店区", 80]])))
+    before = kept.generation(changed_key("14"))
+    run = check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "小店区", 90]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        write(run)
+    assert kept.generation(changed_key("14")) == before  # capacity alone: no fee change
+    run = check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "迎泽区", 90]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        write(run)
+    assert Institution.objects.get().county_id == "140106"
+    assert kept.generation(changed_key("14")) == before + 1
+
+
 def test_a_messy_government_sheet_is_read_as_meant(admin):
     """Title row, two-row merged header, odd header spellings, extra columns, blank rows,
     trailing spaces, full-width digits, numbers as text, line breaks inside cells."""
