@@ -115,7 +115,13 @@ def test_a_restore_refuses_a_database_or_folder_that_holds_data(cast, fresh_name
         call_command("restore", str(folder), database=f"{fresh_name}_x", media_root=str(target))
     with pytest.raises(CommandError, match="正在使用的数据库"):
         call_command("restore", str(folder), database=connection.settings_dict["NAME"])
+    # The running service's upload folder is refused even with --force (the default folder).
+    with pytest.raises(CommandError, match="正在使用的上传文件夹"):
+        call_command("restore", str(folder), database=f"{fresh_name}_x", force=True)
     assert fingerprint(fresh_name) == before
+    with backup_tools.connect(backup_tools.database_settings(), "postgres") as c:
+        made = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{fresh_name}_x"])
+        assert made.fetchone() is None  # refused before anything was touched
 
     # --force replaces it with the backup's content.
     with backup_tools.connect(backup_tools.database_settings(), fresh_name, autocommit=True) as c:

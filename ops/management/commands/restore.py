@@ -66,7 +66,17 @@ class Command(BaseCommand):
                 _("数据库 %(name)s 已有 %(count)s 张表；确认要覆盖请加 --force。")
                 % {"name": database, "count": tables}
             )
-        if target_media.is_dir() and any(target_media.iterdir()) and not force:
+        holds_files = target_media.is_dir() and any(target_media.iterdir())
+        if holds_files and target_media.resolve() == Path(settings.MEDIA_ROOT).resolve():
+            # Even with --force, as for the database: the running service's files stay as they
+            # are; restore them beside, then point MEDIA_ROOT at the new folder.
+            raise CommandError(
+                _(
+                    "不能把文件恢复到正在使用的上传文件夹 %(path)s；请用 --media-root 指定新的文件夹。"
+                )
+                % {"path": target_media}
+            )
+        if holds_files and not force:
             raise CommandError(
                 _("文件夹 %(path)s 不是空的；确认要覆盖请加 --force。") % {"path": target_media}
             )
