@@ -243,3 +243,42 @@ class LookupForm(forms.Form):
                                       "placeholder": "XXXX-XXXX-XXXX"}),
         error_messages={"required": _("请输入查询码")},
     )  # fmt: skip
+
+
+class CategoryRulesForm(forms.Form):
+    """The time limits of every category on one page; `complaints.rules` checks the numbers
+    (its messages land on these fields) so the page and the service cannot disagree."""
+
+    def __init__(self, *args, rules, **kwargs):
+        from .models import CategoryRule
+        from .rules import LIMITS
+
+        super().__init__(*args, **kwargs)
+        self.categories = []
+        for rule in rules:
+            names = []
+            for limit in LIMITS:
+                name = f"{rule.category}-{limit.field}"
+                self.fields[name] = forms.CharField(
+                    label=CategoryRule._meta.get_field(limit.field).verbose_name,
+                    initial=getattr(rule, limit.field),
+                    widget=forms.NumberInput(
+                        attrs={**_TEXT, "min": limit.low, "max": limit.high, "step": 1,
+                               "inputmode": "numeric"}
+                    ),
+                    help_text=_("%(low)s–%(high)s") % {"low": limit.low, "high": limit.high},
+                )  # fmt: skip
+                names.append(name)
+            self.categories.append((rule.get_category_display(), names))
+
+    def groups(self):
+        """(category label, its bound fields) in the categories' order, for the template."""
+        return [(label, [self[name] for name in names]) for label, names in self.categories]
+
+    def values(self) -> dict[str, dict[str, str]]:
+        """What was typed, by category and field, for `category_rules_update`."""
+        values: dict[str, dict[str, str]] = {}
+        for name in self.fields:
+            category, field = name.split("-", 1)
+            values.setdefault(category, {})[field] = self.data.get(name, "")
+        return values

@@ -43,9 +43,19 @@ OFFICER_CHANNELS = [c for c in Channel.choices if c[0] != Channel.WEB]
 
 
 class CategoryRule(models.Model):
-    """How fast each category must be handled: data, seeded by a migration, editable by admins."""
+    """How fast each category must be handled (complaints/rules.py): one row per category
+    seeded for every province (province empty), and a province's own rows once its campaign
+    managers change them on the rules page."""
 
-    category = models.CharField(_("类别"), max_length=32, choices=Category.choices, unique=True)
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    province = models.ForeignKey(
+        "institutions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("省份"),
+    )
     response_hours = models.PositiveIntegerField(_("处置时限（小时）"))
     referral_ack_hours = models.PositiveIntegerField(_("公安回执时限（小时）"), default=24)
     referral_feedback_days = models.PositiveIntegerField(_("公安反馈时限（天）"), default=15)
@@ -56,6 +66,16 @@ class CategoryRule(models.Model):
         verbose_name = _("投诉处置时限")
         verbose_name_plural = _("投诉处置时限")
         ordering = ["category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "province"], name="complaint_rule_per_province"
+            ),
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=models.Q(province__isnull=True),
+                name="complaint_rule_common",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}：{self.response_hours}h"

@@ -25,18 +25,9 @@ from institutions.models import Institution, Region
 from personnel import crypto
 
 from . import access, attachments
-from .models import Case, Category, CategoryRule, Channel, Referral
+from .models import Case, Category, Channel, Referral
+from .rules import rule_for
 
-# The response deadlines the migration seeds (hours; referral receipt in hours, feedback in
-# days). Suspected offences against minors: 24 hours, as the notice asks ("quickly").
-DEFAULT_RULES = {
-    Category.MINOR_OFFENCE: (24, 24, 15),
-    Category.SAFETY: (72, 48, 15),
-    Category.FEES: (168, 48, 30),
-    Category.ADVERTISING: (168, 48, 30),
-    Category.UNLICENSED: (120, 48, 30),
-    Category.OTHER: (240, 48, 30),
-}
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -91,15 +82,6 @@ def contact_open(case: Case) -> dict:
     if not case.contact_token:
         return {"name": "", "phone": ""}
     return json.loads(crypto.decrypt_id(case.contact_token))
-
-
-def rule_for(category: str) -> CategoryRule:
-    rule = CategoryRule.objects.filter(category=category).first()
-    if rule is None:
-        hours, ack, days = DEFAULT_RULES[category]
-        rule = CategoryRule(category=category, response_hours=hours, referral_ack_hours=ack,
-                            referral_feedback_days=days)  # fmt: skip
-    return rule
 
 
 def active_campaign(county: Region) -> Campaign | None:
@@ -201,7 +183,7 @@ def case_intake(*, channel, category, county, institution, institution_name, des
         contact_masked=masked,
         external_ref=external_ref or "",
         received_at=received_at,
-        deadline=received_at + dt.timedelta(hours=rule_for(category).response_hours),
+        deadline=received_at + dt.timedelta(hours=rule_for(category, county.code).response_hours),
         campaign=active_campaign(county),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -311,7 +293,9 @@ def case_triage(
     if any(u.pk not in allowed for u in assignees):
         raise ValidationError({"assignees": _("承办人须为该县（市、区）或所在市的教育部门人员")})
     if deadline is None:
-        deadline = locked.received_at + dt.timedelta(hours=rule_for(category).response_hours)
+        deadline = locked.received_at + dt.timedelta(
+            hours=rule_for(category, locked.county_id).response_hours
+        )
     previous = sorted(locked.assignees.all(), key=lambda u: u.username)
     before = {u.pk for u in previous}
     after = sorted({u.pk: u for u in assignees}.values(), key=lambda u: u.username)
@@ -456,7 +440,7 @@ def referral_create(
     locked = _lock(case)
     if locked.status == Case.Status.CLOSED:
         raise ValidationError(_("该案件已办结，不能再移送"))
-    rule = rule_for(locked.category)
+    rule = rule_for(locked.category, locked.county_id)
     referral = Referral(
         case=locked, police_unit=police_unit[:200], materials=materials[:5000], sent_at=sent_at,
         sent_by=actor, ack_due=sent_at + dt.timedelta(hours=rule.referral_ack_hours),

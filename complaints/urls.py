@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_rules
 
 app_name = "complaints"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.CaseExportView.as_view(), name="export"),
     path("new/", views.CaseCreateView.as_view(), name="create"),
     path("referrals/", views.ReferralListView.as_view(), name="referrals"),
+    path("rules/", views_rules.CategoryRulesView.as_view(), name="rules"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/triage/", views.TriageView.as_view(), name="triage"),
     path("<int:pk>/link/", views.LinkView.as_view(), name="link"),

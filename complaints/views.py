@@ -22,7 +22,7 @@ from inspections.selectors import inspection_list, task_list
 from institutions.selectors import region_list, within_region
 from institutions.tabular.download import ledger_download, title_region_name
 
-from . import access, attachments, selectors, services
+from . import access, attachments, rules, selectors, services
 from .exporters import ComplaintLedger
 from .forms import (
     AckForm,
@@ -100,6 +100,7 @@ class CaseListView(ComplaintsMixin, TemplateView):
             if self.scope.can(access.VIEW) else [],
             statuses=Case.Status.choices, categories=Category.choices, channels=Channel.choices,
             can_create=self.scope.can(access.CHANGE),
+            can_set_rules=self.scope.can(rules.MANAGE),
             export_query=self.request.GET.urlencode(),
             **kwargs,
         )  # fmt: skip

@@ -80,6 +80,7 @@ EXPECT: dict = {
     "complaints:list": (None, PAGE),
     "complaints:export": (None, PAGE),
     "complaints:referrals": (None, PAGE),
+    "complaints:rules": (None, roles(403, anonymous=302, admin=200)),
     "complaints:create": (None, CHANGE),
     "complaints:detail": (_case, PAGE_PINGCHENG),
     "complaints:attachment": (_attachment, PAGE_PINGCHENG),

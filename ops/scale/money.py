@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from campaign.models import FeeRule
 from complaints.models import Category, Channel
-from complaints.services import DEFAULT_RULES, contact_seal, tracking_digest
+from complaints.rules import DEFAULT_RULES
+from complaints.services import contact_seal, tracking_digest
 from fees import rules
 from fees.evaluation import RECTIFY_DAYS
 
