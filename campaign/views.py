@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
+from complaints.rules import managed_provinces
 from fees.evaluation import fee_records_reevaluate
 from institutions.models import Region
 
@@ -47,6 +48,8 @@ class CampaignDetailView(ScopedViewMixin, TemplateView):
             checklist=checklist,
             items=items,
             can_manage=self.scope.can("campaign.manage"),
+            # The complaint time limits are province-wide: a city's manager does not set them.
+            can_set_complaint_rules=campaign.province in managed_provinces(self.scope),
             **kwargs,
         )
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from institutions.models import Region
 
 from .attachments import MAX_BYTES, MAX_FILES
-from .models import OFFICER_CHANNELS, Category, Referral
+from .models import OFFICER_CHANNELS, Category, CategoryRule, Referral
+from .rules import LIMITS
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 _TEXT = {"class": "form-control"}
@@ -250,9 +251,6 @@ class CategoryRulesForm(forms.Form):
     (its messages land on these fields) so the page and the service cannot disagree."""
 
     def __init__(self, *args, rules, **kwargs):
-        from .models import CategoryRule
-        from .rules import LIMITS
-
         super().__init__(*args, **kwargs)
         self.categories = []
         for rule in rules:
@@ -260,6 +258,7 @@ class CategoryRulesForm(forms.Form):
             for limit in LIMITS:
                 name = f"{rule.category}-{limit.field}"
                 self.fields[name] = forms.CharField(
+                    required=False,  # an empty box is the service's to refuse, once
                     label=CategoryRule._meta.get_field(limit.field).verbose_name,
                     initial=getattr(rule, limit.field),
                     widget=forms.NumberInput(

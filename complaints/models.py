@@ -48,9 +48,13 @@ class CategoryRule(models.Model):
     managers change them on the rules page."""
 
     category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    # No database constraint: the rules are the system's own settings, kept when the region
+    # table is reloaded (generate_scale_data truncates it, CASCADE reaching every table with
+    # a foreign key to it); a province's code never changes.
     province = models.ForeignKey(
         "institutions.Region",
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
@@ -78,7 +82,8 @@ class CategoryRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}：{self.response_hours}h"
+        where = f"{self.province_id} " if self.province_id else ""
+        return f"{where}{self.get_category_display()}：{self.response_hours}h"
 
 
 class Case(models.Model):

@@ -9,11 +9,13 @@ own row, saved on the rules page by whoever manages its campaigns, takes its pla
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
@@ -53,6 +55,7 @@ LIMITS = (
     Limit("referral_feedback_days", 1, 90),
 )
 FIELDS = tuple(limit.field for limit in LIMITS)
+_WHOLE = re.compile(r"[0-9]{1,4}")
 
 
 def province_of(county_code: str) -> str:
@@ -62,12 +65,14 @@ def province_of(county_code: str) -> str:
 def rule_for(category: str, county_code: str = "") -> CategoryRule:
     """The rule in force for a case of this category in this county: its province's own
     row, else the common row, else DEFAULT_RULES."""
-    province = province_of(county_code) if county_code else None
+    here = Q(province__isnull=True)
+    if county_code:
+        here |= Q(province_id=province_of(county_code))
     rule = (
-        CategoryRule.objects.filter(category=category)
-        .filter(province__in=[province] if province else [])
+        CategoryRule.objects.filter(here, category=category)
+        .order_by(F("province").asc(nulls_last=True))
         .first()
-    ) or CategoryRule.objects.filter(category=category, province__isnull=True).first()
+    )
     if rule is None:
         hours, ack, days = DEFAULT_RULES[category]
         rule = CategoryRule(category=category, response_hours=hours, referral_ack_hours=ack,
@@ -88,9 +93,7 @@ def managed_provinces(scope: Scope) -> list[Region]:
 
 def category_rules(province: Region) -> list[CategoryRule]:
     """The rule in force for each category in this province, in the categories' order."""
-    rows = CategoryRule.objects.filter(province__in=[province.code]) | CategoryRule.objects.filter(
-        province__isnull=True
-    )
+    rows = CategoryRule.objects.filter(Q(province=province) | Q(province__isnull=True))
     # The province's own row first, then the common one: the first seen wins.
     found: dict[str, CategoryRule] = {}
     for rule in rows.order_by("category", F("province").asc(nulls_last=True)):
@@ -111,11 +114,9 @@ def _checked(values: dict[str, dict[str, object]]) -> dict[str, dict[str, int]]:
             continue
         row = {}
         for limit in LIMITS:
-            raw = given.get(limit.field)
-            try:
-                number = int(str(raw).strip())
-            except (TypeError, ValueError):
-                number = None
+            # Full-width digits (a Chinese input method) count; signs, "_" and decimals do not.
+            raw = unicodedata.normalize("NFKC", str(given.get(limit.field) or "")).strip()
+            number = int(raw) if _WHOLE.fullmatch(raw) else None
             if number is None or not limit.low <= number <= limit.high:
                 errors.setdefault(f"{category}-{limit.field}", []).append(
                     _("“%(category)s”的%(what)s应为 %(low)s 至 %(high)s 的整数")
@@ -144,6 +145,9 @@ def category_rules_update(
     if province not in managed_provinces(scope):
         raise PermissionDenied(_("只能修改本省的投诉处置时限"))
     checked = _checked(values)
+    # One save of a province's rules at a time: the second reads what the first wrote (its
+    # "before" in the log is true) instead of both inserting the same new rows.
+    Region.objects.select_for_update().get(pk=province.pk)
     before = {r.category: [getattr(r, f) for f in FIELDS] for r in category_rules(province)}
     for category, row in checked.items():
         if before[category] == [row[f] for f in FIELDS]:

@@ -100,7 +100,7 @@ class CaseListView(ComplaintsMixin, TemplateView):
             if self.scope.can(access.VIEW) else [],
             statuses=Case.Status.choices, categories=Category.choices, channels=Channel.choices,
             can_create=self.scope.can(access.CHANGE),
-            can_set_rules=self.scope.can(rules.MANAGE),
+            can_set_rules=bool(rules.managed_provinces(self.scope)),
             export_query=self.request.GET.urlencode(),
             **kwargs,
         )  # fmt: skip

@@ -126,6 +126,8 @@ def test_the_police_receipt_and_feedback_dates_follow_the_province_rule(cast, re
         ("一天", "应为 1 至 720 的整数"),
         ("", "应为 1 至 720 的整数"),
         ("2.5", "应为 1 至 720 的整数"),
+        ("1_0", "应为 1 至 720 的整数"),  # int() would read 10
+        ("+5", "应为 1 至 720 的整数"),
     ],
 )
 def test_a_bad_number_is_refused_with_a_reason_and_nothing_is_written(cast, regions, bad, message):
@@ -140,6 +142,15 @@ def test_a_bad_number_is_refused_with_a_reason_and_nothing_is_written(cast, regi
     assert message in str(refused.value.message_dict["fees-response_hours"])
     assert stored() == before
     assert not AuditEvent.objects.filter(reason="修改投诉处置时限").exists()
+
+
+@pytest.mark.django_db
+def test_full_width_digits_from_a_chinese_input_method_are_read(cast, regions):
+    rules.category_rules_update(
+        province=Region.objects.get(code="140000"), actor=cast.admin,
+        scope=Scope.for_user(cast.admin), values=values(fees={"response_hours": "７２ "}),
+    )  # fmt: skip
+    assert rules.rule_for(Category.FEES, "140105").response_hours == 72
 
 
 @pytest.mark.django_db
@@ -188,6 +199,9 @@ def test_the_page_shows_saves_and_explains(client, cast, regions):
     text = again.content.decode()
     assert again.status_code == 200 and "未保存" in text and "应为 1 至 720 的整数" in text
     assert 'value="99999"' in text and stored() == before
+    # An empty box: one reason, the service's (not also "required").
+    empty = client.post(URL, posted(safety_hazard={"response_hours": ""})).content.decode()
+    assert empty.count("应为 1 至 720 的整数") == 1 and "必填" not in empty
 
 
 @pytest.mark.django_db
@@ -196,6 +210,14 @@ def test_the_page_refuses_other_roles_and_other_provinces(client, cast, regions,
     client.force_login(cast.taiyuan)
     assert client.get(URL).status_code == 403
     assert client.post(URL, posted(fees={"response_hours": "1"})).status_code == 403
+    # An admin of one city manages its campaigns but not the province's limits: no link.
+    city_admin = UserFactory(username="ty_admin", grant=("admin", "140100"))
+    client.force_login(city_admin)
+    assert client.get(URL).status_code == 403
+    listed = client.get(reverse("complaints:list")).content.decode()
+    assert "category-rules-link" not in listed
+    client.force_login(cast.admin)
+    assert "category-rules-link" in client.get(reverse("complaints:list")).content.decode()
     client.force_login(neighbour)
     assert client.get(URL, {"province": "140000"}).status_code == 404
     response = client.post(URL, {**posted(fees={"response_hours": "1"}), "province": "140000"})

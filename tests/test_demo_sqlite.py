@@ -28,7 +28,7 @@ call_command("seed_demo", institutions=200, stdout=open("/dev/null", "w"))
 call_command("run_campaign_jobs", stdout=open("/dev/null", "w"))
 pages = ["/", "/institutions/", "/inspections/problems/", "/sampling/", "/progress/",
          "/staff/", "/fees/", "/complaints/", "/notifications/", "/campaign/",
-         "/public/complaints/"]
+         "/public/complaints/", "/complaints/rules/"]
 statuses = {}
 for username, *_ in DEMO_USERS:
     client = Client(raise_request_exception=False)
@@ -61,3 +61,5 @@ def test_every_demo_user_opens_every_main_page_on_sqlite(tmp_path):
     assert statuses["county_xiaodian /"] == 200
     assert statuses["province /"] == 200
     assert statuses["city_taiyuan /sampling/"] == 200
+    assert statuses["admin /complaints/rules/"] == 200
+    assert statuses["county_xiaodian /complaints/rules/"] == 403

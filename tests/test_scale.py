@@ -143,6 +143,23 @@ def test_the_same_seed_gives_the_same_data_set(regions):
     assert _fingerprint() != first
 
 
+def test_force_keeps_the_complaint_time_limits(regions):
+    # The rules are the system's settings, not data it generates: --force empties the
+    # region table (TRUNCATE … CASCADE), and must not take the rules with it.
+    from complaints.models import CategoryRule
+
+    CategoryRule.objects.create(
+        category="fees", province_id="140000", response_hours=48, referral_ack_hours=24,
+        referral_feedback_days=10,
+    )  # fmt: skip
+    rows = CategoryRule.objects.order_by("category", "province_id")
+    before = list(rows.values_list("category", "province_id", "response_hours"))
+    assert len(before) == 7  # six seeded for every province, one of 山西's own
+    call_command("generate_scale_data", institutions=20, inspections=20, fee_records=20,
+                 seed=3, year=2026, force=True, stdout=io.StringIO())  # fmt: skip
+    assert list(rows.values_list("category", "province_id", "response_hours")) == before
+
+
 def test_it_refuses_unknown_provinces_and_nonsense_sizes(db):
     with pytest.raises(CommandError, match="未知的省级代码"):
         call_command("generate_scale_data", provinces="99", stdout=io.StringIO())
