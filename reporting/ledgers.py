@@ -66,6 +66,16 @@ def _rectification_statuses():
 
 # A ledger's own filters, beyond the common ones: (query name, label, choices), each for
 # 我的导出's description of a run. The export views read these names (LIST_FILTERS there).
+def _institution_filters():
+    from institutions.models import Institution
+
+    yes, no = _("是"), _("否")
+    return [
+        ("category", _("类别"), Institution.Category.choices),
+        ("risky", _("有一定危险性"), [("true", yes), ("1", yes), ("false", no), ("0", no)]),
+    ]
+
+
 def _problem_filters():
     from accounts.roles import Department, Section
     from campaign.models import ChecklistItem
@@ -74,6 +84,8 @@ def _problem_filters():
         ("section", _("检查板块"), Section.choices),
         ("severity", _("严重程度"), ChecklistItem.Severity.choices),
         ("department", _("责任部门"), Department.choices),
+        # The dashboards' links name their campaign by id.
+        ("campaign", _("专项行动编号"), []),
     ]
 
 
@@ -158,7 +170,8 @@ class Ledger:
         if words := given("q"):
             parts.append((gettext("关键词"), words))
         # A name no entry above reads is shown as given rather than hidden.
-        known = {"region", "sector", "q", "format", "page", self.record_param}
+        known = {"region", "q", "format", "page", self.record_param}
+        known |= {"sector"} if self.sector else set()
         known |= {self.period_from, self.period_to} | {name for name, _l, _c in filters}
         parts += [(k, v) for k, v in params.items() if k not in known and v.strip()]
         if params.get("format") == "csv":
@@ -218,6 +231,7 @@ LEDGERS: list[Ledger] = [
         "institutions", _("培训机构台账"), "institutions:export", "institutions.view",
         note=_("辖区内全部校外培训机构的登记信息"), sector=True,
         status_param="status", status_label=_("经营状态"), statuses=_institution_statuses,
+        extras=_institution_filters,
         builder="institutions.views_import.institution_ledger", basename="机构台账",
     ),
     Ledger(
@@ -232,7 +246,8 @@ LEDGERS: list[Ledger] = [
         "inspections.view", note=_("问题、整改要求、整改期限、整改与复查销号情况"),
         period_from="deadline_from", period_to="deadline_to", period_label=_("整改期限"),
         status_param="status", status_label=_("状态"), statuses=_finding_statuses,
-        extras=_problem_filters, builder="inspections.views_problems.problem_ledger", basename="问题清单",
+        extras=_problem_filters,
+        builder="inspections.views_problems.problem_ledger", basename="问题清单",
     ),
     Ledger(
         "rectification", _("整改台账"), "ledgers:rectification", "inspections.view",
@@ -245,19 +260,22 @@ LEDGERS: list[Ledger] = [
         "staff", _("从业人员审查台账"), "personnel:export", "staff.view",
         note=_("身份证号已脱敏"),
         status_param="employment", status_label=_("在职情况"), statuses=_employment,
-        extras=_staff_filters, builder="personnel.views.vetting_ledger", basename="从业人员审查台账",
+        extras=_staff_filters,
+        builder="personnel.views.vetting_ledger", basename="从业人员审查台账",
     ),
     Ledger(
         "fees", _("收费违规与退费台账"), "fees:ledger_export", "fees.view",
         note=_("违规收费问题及退费情况"),
         status_param="status", status_label=_("状态"), statuses=_violation_statuses,
-        extras=_fee_filters, builder="fees.views_ledger.fee_ledger", basename="收费违规与退费台账",
+        extras=_fee_filters,
+        builder="fees.views_ledger.fee_ledger", basename="收费违规与退费台账",
     ),
     Ledger(
         "complaints", _("投诉举报与移送台账"), "complaints:export", "complaints.view",
         note=_("联系方式已脱敏"),
         status_param="status", status_label=_("状态"), statuses=_case_statuses,
-        extras=_complaint_filters, builder="complaints.views.complaint_ledger", basename="投诉举报与移送台账",
+        extras=_complaint_filters,
+        builder="complaints.views.complaint_ledger", basename="投诉举报与移送台账",
     ),
     Ledger(
         "publicity", _("安全教育宣传活动台账"), "ledgers:publicity", "inspections.view",

@@ -234,7 +234,7 @@ def city_figures(
 
     # Staff vetting (§三): staff employed at some time during the campaign (not those who
     # left before it began, nor those starting after it ended), checked, with a record found;
-    # dismissals ordered since it began.
+    # dismissals ordered since it began (one ordered after its end follows from its checks).
     staff = scope.institutions(
         StaffMember.objects.filter(
             Q(employed_until__isnull=True) | Q(employed_until__gte=campaign.starts_on),

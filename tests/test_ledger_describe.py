@@ -29,6 +29,10 @@ def test_a_query_is_described_with_names_and_labels(regions):
     staff = ledger_by_key("staff").describe("post=teacher&checked=no&employment=current", {})
     assert staff == "在职情况：在职；岗位：教师；是否已查询：未查询"
     assert problems.describe("severity=major&department=fire", {}).startswith("严重程度：")
+    institutions = ledger_by_key("institutions").describe("category=subject&risky=true", {})
+    assert institutions == "类别：学科类；有一定危险性：是"
+    # A sector given to a ledger without a sector filter is not hidden as if it applied.
+    assert fees.describe("sector=sports", {}) == "sector：sports"
     # A name or value the ledger does not know is shown as given; an empty query says nothing.
     assert fees.describe("rule=nonsense&x=1", names) == "违反规则：nonsense；x：1"
     assert fees.describe("", names) == ""
