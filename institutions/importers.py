@@ -337,11 +337,14 @@ class InstitutionImporter(Importer):
             )
         insert_with_history(created, Institution, user=self.actor, reason=reason)
         changed_fields: set[str] = {"updated_at"}
-        records, moved = [], set()
+        # Institutions whose county or sector changed, and the counties they left: the kept
+        # fee figures of those counties and of the ones they joined are added up again.
+        records, moved, was = [], set(), set()
         for planned in plan.updates:
             record = planned.existing
             if planned.changes.keys() & {"county", "sector"}:
-                moved.add(record.county_id)
+                was.add(record.county_id)
+                moved.add(record.pk)
             for name, (_old, new) in planned.changes.items():
                 if name == "county":
                     record.county_id = new
@@ -361,7 +364,7 @@ class InstitutionImporter(Importer):
                 default_change_reason=reason,
             )
         if moved:
-            institutions_moved(moved | {record.county_id for record in records})
+            institutions_moved(was | {r.county_id for r in records if r.pk in moved})
 
 
 def _show(value) -> str:

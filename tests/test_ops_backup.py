@@ -118,6 +118,11 @@ def test_a_restore_refuses_a_database_or_folder_that_holds_data(cast, fresh_name
     # The running service's upload folder is refused even with --force (the default folder).
     with pytest.raises(CommandError, match="正在使用的上传文件夹"):
         call_command("restore", str(folder), database=f"{fresh_name}_x", force=True)
+    inside = Path(settings.MEDIA_ROOT) / "restored"  # nor a folder inside it
+    with pytest.raises(CommandError, match="正在使用的上传文件夹"):
+        call_command("restore", str(folder), database=f"{fresh_name}_x", force=True,
+                     media_root=str(inside))  # fmt: skip
+    assert not inside.exists()
     assert fingerprint(fresh_name) == before
     with backup_tools.connect(backup_tools.database_settings(), "postgres") as c:
         made = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{fresh_name}_x"])

@@ -271,8 +271,9 @@ def test_staff_checks_and_dismissals_match_a_hand_count(
         created_at=timezone.make_aware(dt.datetime.combine(world.starts_on - day, dt.time(9)))
     )
     f = city_figures(campaign=world, city=taiyuan_city)
-    # By hand: the world's 2 staff + these 3 + the one who left on its first day; checked: clear and rechecked (once each, though rechecked has two done
-    # checks); one record; one dismissal ordered and done.
+    # By hand: the world's 2 staff + these 3 + the one who left on its first day; checked:
+    # clear and rechecked (once each, though rechecked has two done checks); one record; one
+    # dismissal ordered and done.
     assert f["personnel"] == {
         "staff": 6, "checked": 2, "records": 1, "dismissals_ordered": 1, "dismissed": 1,
     }  # fmt: skip

@@ -67,7 +67,10 @@ class Command(BaseCommand):
                 % {"name": database, "count": tables}
             )
         holds_files = target_media.is_dir() and any(target_media.iterdir())
-        if holds_files and target_media.resolve() == Path(settings.MEDIA_ROOT).resolve():
+        target, live = target_media.resolve(), Path(settings.MEDIA_ROOT).resolve()
+        overlaps = target.is_relative_to(live) or live.is_relative_to(target)
+        live_has_files = live.is_dir() and any(live.iterdir())
+        if overlaps and (holds_files or live_has_files):
             # Even with --force, as for the database: the running service's files stay as they
             # are; restore them beside, then point MEDIA_ROOT at the new folder.
             raise CommandError(
