@@ -78,7 +78,8 @@ def test_province_draw_meets_five_percent_spread_over_every_city(cities, seed):
     assert result.required_institutions == math.ceil(len(frame) * 5 / 100)
     assert len(result.institutions) >= result.required_institutions
     assert set(result.institutions) <= {i for i, _ in frame}
-    per_city = Counter(dict(frame)[i][:4] + "00" for i in result.institutions)
+    county_of = dict(frame)
+    per_city = Counter(county_of[i][:4] + "00" for i in result.institutions)
     for n, size in enumerate(cities):
         code = f"14{n + 1:02d}00"
         if size:
