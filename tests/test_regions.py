@@ -1,7 +1,16 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from institutions.models import Region
+
+
+@pytest.fixture(autouse=True)
+def no_regions(db):
+    # The suite loads 山西 once for every test (conftest.django_db_setup); these tests load
+    # regions into an empty table themselves. TRUNCATE is undone with the test's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE institutions_region, institutions_historicalregion CASCADE")
 
 
 def test_load_regions_loads_shanxi_with_its_11_cities_and_117_counties(db, capsys):
