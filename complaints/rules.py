@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
 from accounts.scope import Scope
-from institutions.models import Region
+from institutions.models import Region, province_of
 
 from .models import Category, CategoryRule
 
@@ -58,10 +58,6 @@ FIELDS = tuple(limit.field for limit in LIMITS)
 _WHOLE = re.compile(r"[0-9]{1,4}")
 
 
-def province_of(county_code: str) -> str:
-    return county_code[:2] + "0000"
-
-
 def rule_for(category: str, county_code: str = "") -> CategoryRule:
     """The rule in force for a case of this category in this county: its province's own
     row, else the common row, else DEFAULT_RULES."""
@@ -73,11 +69,13 @@ def rule_for(category: str, county_code: str = "") -> CategoryRule:
         .order_by(F("province").asc(nulls_last=True))
         .first()
     )
-    if rule is None:
-        hours, ack, days = DEFAULT_RULES[category]
-        rule = CategoryRule(category=category, response_hours=hours, referral_ack_hours=ack,
-                            referral_feedback_days=days)  # fmt: skip
-    return rule
+    return rule or _default(category)
+
+
+def _default(category: str) -> CategoryRule:
+    hours, ack, days = DEFAULT_RULES[category]
+    return CategoryRule(category=category, response_hours=hours, referral_ack_hours=ack,
+                        referral_feedback_days=days)  # fmt: skip
 
 
 def managed_provinces(scope: Scope) -> list[Region]:
@@ -98,7 +96,7 @@ def category_rules(province: Region) -> list[CategoryRule]:
     found: dict[str, CategoryRule] = {}
     for rule in rows.order_by("category", F("province").asc(nulls_last=True)):
         found.setdefault(rule.category, rule)
-    return [found.get(category) or rule_for(category) for category in Category.values]
+    return [found.get(category) or _default(category) for category in Category.values]
 
 
 def _checked(values: dict[str, dict[str, object]]) -> dict[str, dict[str, int]]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
 from campaign.models import Campaign, FeeRule
+from institutions.models import province_of
 from institutions.tabular.bulk import insert_with_history
 
 from . import rules
@@ -27,10 +28,6 @@ from .models import FeeRecord, FeeViolation
 
 # Days an institution has to refund or rectify from the day a violation is found.
 RECTIFY_DAYS = 30
-
-
-def province_of(county_code: str) -> str:
-    return county_code[:2] + "0000"
 
 
 def current_campaigns():

@@ -10,6 +10,11 @@ from stdnum.cn import uscc
 from accounts.roles import SECTOR_BY_DEPARTMENT, Department, Sector
 
 
+def province_of(code: str) -> str:
+    """The code of the province a region lies in: 140105 → 140000."""
+    return code[:2] + "0000"
+
+
 class Region(models.Model):
     """An administrative division with its GB/T 2260 code (province ⊃ city ⊃ county).
 

@@ -39,9 +39,14 @@ class StaffMemberQuerySet(models.QuerySet):
     def current(self, today=None):
         """Employed today: started (or no start given) and not yet left."""
         today = today or timezone.localdate()
+        return self.employed_between(today, today)
+
+    def employed_between(self, first, last):
+        """Employed on some day from `first` to `last`: started by `last` (or no start
+        given) and not left before `first`."""
         return self.filter(
-            models.Q(employed_from__isnull=True) | models.Q(employed_from__lte=today),
-            models.Q(employed_until__isnull=True) | models.Q(employed_until__gte=today),
+            models.Q(employed_from__isnull=True) | models.Q(employed_from__lte=last),
+            models.Q(employed_until__isnull=True) | models.Q(employed_until__gte=first),
         )
 
 

@@ -236,10 +236,8 @@ def city_figures(
     # left before it began, nor those starting after it ended), checked, with a record found;
     # dismissals ordered since it began (one ordered after its end follows from its checks).
     staff = scope.institutions(
-        StaffMember.objects.filter(
-            Q(employed_until__isnull=True) | Q(employed_until__gte=campaign.starts_on),
-            Q(employed_from__isnull=True) | Q(employed_from__lte=campaign.ends_on),
-            institution__county__code__startswith=prefix,
+        StaffMember.objects.employed_between(campaign.starts_on, campaign.ends_on).filter(
+            institution__county__code__startswith=prefix
         ),
         "staff.view",
         path="institution",
