@@ -18,22 +18,41 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) SECRET_KEY=test-only-not-secret \
 	DEBUG=0 STATIC_MANIFEST=0
 
-.PHONY: demo test lint venv venv-dev chromium services clean backup restore var-keys load bench
+.PHONY: demo test lint venv venv-dev lock chromium services clean backup restore var-keys load bench
 
-$(VENV)/.installed: pyproject.toml
+# Installs take exactly the locked versions, each file checked against its hash (the same
+# lock the image uses); the project itself only adds its (empty) package on top.
+LOCK := requirements/lock.txt
+LOCK_DEV := requirements/lock-dev.txt
+
+$(VENV)/.installed: $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "需要 Python 3.11 或更高版本 (Python >= 3.11 is required)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed $(LOCK_DEV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV)
 	touch $@
 
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
+
+# After changing the dependencies in pyproject.toml: `make lock`, then commit both locks.
+# Pins already in the locks are kept; `make lock UPGRADE=1` moves everything to the newest
+# versions the ranges allow. The dev lock is held to the runtime's versions, so the tests
+# run what production runs.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet \
+	--generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	$(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint $(LOCK) --output-file $(LOCK_DEV) pyproject.toml
 
 # Keys made once per checkout in var/ (never committed), for the demo and the load run.
 var-keys:
@@ -55,13 +74,18 @@ demo: venv var-keys
 	$(DEMO_ENV) $(VENV)/bin/celery -A config beat --loglevel=WARNING --pidfile= & \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
-# Debian's Chromium for the browser tests; never a browser download.
+# Debian's Chromium for the browser tests (never a browser download), Debian's
+# docker-compose, with which the suite checks docker-compose.yml (no engine is needed), and
+# the Noto CJK fonts the PDF summary embeds (the image has them too).
+TEST_PACKAGES := $(if $(wildcard $(CHROMIUM)),,chromium) \
+	$(if $(wildcard /usr/share/fonts/opentype/noto/NotoSansCJK*),,fonts-noto-cjk fontconfig) \
+	$(if $(shell command -v docker-compose || docker compose version 2>/dev/null),,docker-compose)
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@if [ -n "$(strip $(TEST_PACKAGES))" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || exit 1; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES)) >/dev/null || exit 1; \
 		else \
-			echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests need $(CHROMIUM))"; exit 1; \
+			echo "Missing: run 'sudo apt-get install $(TEST_PACKAGES)' (the tests need them)"; exit 1; \
 		fi; \
 	fi
 
