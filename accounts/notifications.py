@@ -39,7 +39,8 @@ def notify(*, users: Iterable[User], kind: str, title: str, body: str = "", link
             .values_list("pk", flat=True)
         )
         if ids:
-            transaction.on_commit(lambda: outbox.enqueue(ids))
+            # Robust: the rows are committed and swept up later, whatever the broker says.
+            transaction.on_commit(lambda: outbox.enqueue(ids), robust=True)
     return fresh
 
 

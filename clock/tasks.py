@@ -38,7 +38,8 @@ def tick(self, now: str | None = None) -> int:
     ids = list(Campaign.objects.filter(is_active=True).values_list("pk", flat=True))
     for campaign_id in ids:
         enqueue_campaign_jobs(campaign_id, now=moment)
-    transaction.on_commit(purge_uploads.delay)
+    # Robust: a broker error is logged, not the tick's; a lost purge is the next hour's.
+    transaction.on_commit(purge_uploads.delay, robust=True)
     return len(ids)
 
 
@@ -83,6 +84,9 @@ def refresh_kept_figures(self) -> int:
 def enqueue_campaign_jobs(campaign_id: int, *, now: str | None = None, **options) -> None:
     """Queue a campaign's run once the current transaction commits (at once outside one).
     `options` go to apply_async (e.g. a queue)."""
+    # Robust: a broker error is logged, never raised into the committed caller; a lost run
+    # is the next hourly tick's, and the jobs' claims make the catch-up harmless.
     transaction.on_commit(
-        lambda: run_campaign.apply_async(args=[campaign_id], kwargs={"now": now}, **options)
+        lambda: run_campaign.apply_async(args=[campaign_id], kwargs={"now": now}, **options),
+        robust=True,
     )

@@ -26,4 +26,6 @@ def fees_changed(county_codes: Iterable[str]) -> None:
         for province in provinces:
             kept_copies.mark_changed(changed_key(province))
 
-    transaction.on_commit(count)
+    # The write is committed whatever happens here: a failure is logged, never the
+    # request's 500 (mark_changed already shrugs off a Redis that is down).
+    transaction.on_commit(count, robust=True)

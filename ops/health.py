@@ -1,5 +1,10 @@
 """The load balancer's health check: can this host reach PostgreSQL and Redis right now?
 
+Only PostgreSQL decides whether the host serves (200) or not (503). Without Redis the
+site still works, degraded (no kept copies, e-mails and background runs wait for the
+sweeps): taking every host out of the load balancer for it would turn a slower site into
+none. Redis down answers 200 with the status "degraded", for monitoring to alert on.
+
 The answer names each dependency and says ok / down / not_used, nothing more: no
 version strings, no host names, no personal data, so it can stay open to anyone.
 """
@@ -55,10 +60,15 @@ def _redis() -> str:
 @require_safe
 def healthz(request):
     checks = {"database": _database(), "redis": _redis()}
-    healthy = all(value in ("ok", "not_used") for value in checks.values())
+    if checks["database"] != "ok":
+        status = "unavailable"
+    elif all(value in ("ok", "not_used") for value in checks.values()):
+        status = "ok"
+    else:
+        status = "degraded"
     response = JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
+        {"status": status, "checks": checks},
+        status=503 if status == "unavailable" else 200,
         json_dumps_params={"ensure_ascii": False},
     )
     response["Cache-Control"] = "no-store"

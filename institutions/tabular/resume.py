@@ -74,7 +74,8 @@ def _resend(task_name: str, run_id: int, created_at: dt.datetime) -> bool:
 def publish_after_commit(task_name: str, run_id: int) -> None:
     """Ask a worker for this run once the transaction commits; a dead broker is left to
     the sweep."""
-    transaction.on_commit(lambda: _publish(task_name, run_id))
+    # Robust: the run is committed and the sweep re-sends it; nothing here may fail the request.
+    transaction.on_commit(lambda: _publish(task_name, run_id), robust=True)
 
 
 def import_step_later(run: ImportRun, step: str) -> None:
