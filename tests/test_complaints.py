@@ -14,6 +14,7 @@ from campaign.services import campaign_seed_2023
 from complaints import access, selectors, services
 from complaints.models import Attachment, Case, Referral
 
+from . import pdfs
 from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def jpeg(size=(800, 600)) -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdfs.plain()
 
 
 def public_case(county="140105", category="safety_hazard", **kwargs):

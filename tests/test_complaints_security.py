@@ -3,7 +3,6 @@ limits, active PDFs, the import's uploaded sheet, logged minor-case reads, keyed
 
 import hashlib
 import importlib
-import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
+from pikepdf import Dictionary, Name, String
 
 from accounts.audit import client_ip
 from accounts.models import AuditEvent
@@ -20,6 +20,7 @@ from complaints.forms import PublicComplaintForm
 from complaints.models import Case
 from institutions.models import ImportRun
 
+from . import pdfs
 from .factories import UserFactory
 from .test_complaints import PDF, TEXT, officer_case, public_case
 from .test_complaints_pages import HEADER, csv_upload, form_data
@@ -200,34 +201,30 @@ def test_an_upload_is_read_only_up_to_one_byte_over_the_limit():
 # -- 4. active PDFs and how attachments are served -------------------------------------
 
 
-def pdf_with(body: bytes) -> bytes:
-    return b"%PDF-1.7\n" + body + b"\ntrailer<<>>\n%%EOF\n"
+JS = Dictionary(S=Name.JavaScript, JS=String("app.alert(1)"))
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("make", "message"),
     [
-        b"1 0 obj<</Type/Catalog/OpenAction 2 0 R>>endobj",
-        b"2 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj",
-        b"2 0 obj<</S/Launch/F(cmd.exe)>>endobj",
-        b"3 0 obj<</Type/EmbeddedFile>>endobj",
-        b"2 0 obj<</S/J#61vaScript>>endobj",  # a name spelt with #xx escapes
-        b"4 0 obj<</Type/ObjStm/Filter/FlateDecode>>stream\n"
-        + zlib.compress(b"2 0 obj<</S/JavaScript/JS(x)>>endobj")
-        + b"\nendstream\nendobj",  # hidden in a compressed object stream
+        (lambda: pdfs.with_catalog(OpenAction=JS), "含有脚本"),
+        (lambda: pdfs.link_with(JS), "含有脚本"),
+        (pdfs.launch_action, "含有脚本"),
+        (pdfs.embedded_file, "含有嵌入的文件"),
+        (pdfs.open_action_in_object_stream, "含有脚本"),  # hidden in a compressed object stream
+        (pdfs.open_action_in_hex_object_stream, "含有脚本"),  # ... or one under ASCIIHexDecode
     ],
+    ids=["open-action", "javascript", "launch", "embedded-file", "object-stream", "hex-stream"],
 )
-def test_a_pdf_with_scripts_actions_or_embedded_files_is_refused(cast, body):
-    with pytest.raises(ValidationError, match="含有脚本"):
-        public_case(files=[("收据.pdf", pdf_with(body))])
+def test_a_pdf_with_scripts_actions_or_embedded_files_is_refused(cast, make, message):
+    with pytest.raises(ValidationError) as caught:
+        public_case(files=[("收据.pdf", make())])
+    assert "“收据.pdf”" in caught.value.messages[0] and message in caught.value.messages[0]
     assert not Case.objects.exists()
 
 
 def test_a_plain_pdf_with_a_compressed_page_is_kept(cast):
-    page = b"4 0 obj<</Filter/FlateDecode>>stream\n" + zlib.compress(b"BT /F1 12 Tf ET") + (
-        b"\nendstream\nendobj"
-    )  # fmt: skip
-    case, _code = public_case(files=[("收据.pdf", pdf_with(page))])
+    case, _code = public_case(files=[("收据.pdf", pdfs.plain())])
     assert case.attachments.get().kind == "pdf"
 
 

@@ -18,6 +18,8 @@ def _pingcheng_case(places):
     from complaints.models import Case
     from complaints.services import case_create
 
+    from . import pdfs
+
     existing = Case.objects.filter(county_id="140213").first()
     if existing is not None:
         return existing
@@ -25,7 +27,7 @@ def _pingcheng_case(places):
     case, _code = case_create(
         actor=officer, scope=Scope.for_user(officer), channel="phone", category="safety_hazard",
         county_code="140213", institution=places.pingcheng, description="教室消防通道堵塞，请核查。",
-        files=[("记录.pdf", b"%PDF-1.4\n%%EOF\n")],
+        files=[("记录.pdf", pdfs.plain())],
     )  # fmt: skip
     return case
 
