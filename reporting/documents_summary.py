@@ -1,7 +1,9 @@
 """The city summary as documents: Word laid out as an official report (GB/T 9704 habits:
 A4, 仿宋 three-size body, 黑体 first-level headings, 小标宋 title, fixed 28-point lines),
 PDF with an embedded subset of the installed Noto CJK font, and the province's roll-ups
-(Word with every city's narrative, xlsx with the figures side by side).
+(Word with every city's narrative, xlsx with the figures side by side). Pages are numbered
+at the foot, "— 1 —", and every text goes through `xml_text`: a control character stored in
+a narrative or a name must not make python-docx refuse the whole document.
 
 Every document is built from a `SummaryDocument`: a submitted summary's comes from its
 frozen snapshot, a draft's from live figures (`document_for`).
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from campaign.models import Campaign
 from institutions.models import Region
-from institutions.tabular.export import ListExporter
+from institutions.tabular.export import ListExporter, xml_text
 
 from .models import CitySummary
 from .selectors_summary import city_figures, latest_submission, summary_figures
@@ -133,7 +135,42 @@ def _docx():
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    # The page number's line about 7 mm under the text block, as GB/T 9704 places it.
+    section.footer_distance = Cm(2.2)
+    _page_number_footer(section)
     return document
+
+
+def _page_number_footer(section) -> None:
+    """The page number centred at the foot of every page, "— 1 —": a PAGE field, which
+    Word and WPS fill in per page, between em dashes (python-docx has no API for fields)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def run(text: str = "", field: str = "", instruction: str = "") -> None:
+        r = paragraph.add_run(text)
+        _font(r, "宋体", 14)  # GB/T 9704: 4号 (14 pt) 宋体 Arabic numerals
+        if field:
+            node = OxmlElement("w:fldChar")
+            node.set(qn("w:fldCharType"), field)
+            r._r.append(node)
+        if instruction:
+            node = OxmlElement("w:instrText")
+            node.set(qn("xml:space"), "preserve")
+            node.text = instruction
+            r._r.append(node)
+
+    run("— ")
+    run(field="begin")
+    run(instruction=" PAGE ")
+    run(field="separate")
+    run("1")  # shown until the field is updated: Word and WPS do so when they lay out the pages
+    run(field="end")
+    run(" —")
 
 
 def _font(run, name: str, size: float, bold: bool = False) -> None:
@@ -162,7 +199,7 @@ def _paragraph(document, text: str, *, font=BODY_FONT, size=16.0, bold=False, al
         fmt.first_line_indent = Pt(size * 2)
     if align is not None:
         paragraph.alignment = align
-    _font(paragraph.add_run(text), font, size, bold)
+    _font(paragraph.add_run(xml_text(text)), font, size, bold)
     return paragraph
 
 
@@ -175,19 +212,20 @@ def _table(document, headers: list[str], rows: list[list[object]], size: float =
         cell.text = ""
         paragraph = cell.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(str(header)), HEADING_FONT, size)
+        _font(paragraph.add_run(xml_text(str(header))), HEADING_FONT, size)
     for row in rows:
         cells = table.add_row().cells
         for index, (cell, value) in enumerate(zip(cells, row, strict=True)):
             paragraph = cell.paragraphs[0]
             if index:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _font(paragraph.add_run(str(value)), BODY_FONT, size)
+            _font(paragraph.add_run(xml_text(str(value))), BODY_FONT, size)
     document.add_paragraph()
 
 
 def _narrative(document, text: str) -> None:
-    for line in (text or _("（未填写）")).split("\n"):
+    # Cleaned before splitting: a stored soft line break (U+000B) starts a paragraph too.
+    for line in xml_text(text or _("（未填写）")).split("\n"):
         if line.strip():
             _paragraph(document, line.strip())
 
@@ -218,7 +256,7 @@ def summary_docx(doc: SummaryDocument) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = _docx()
-    document.core_properties.title = doc.title
+    document.core_properties.title = xml_text(doc.title)
     _paragraph(document, doc.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)  # fmt: skip
     if doc.note:
@@ -284,26 +322,40 @@ def pdf_available() -> bool:
     return bool(cjk_fonts())
 
 
+def _numbered_pdf(*, bottom: float):
+    """An A4 FPDF numbering its pages at the foot as GB/T 9704 does: "— 1 —", 7 mm under
+    the text block (`bottom` mm high), in the "body" font the caller adds."""
+    from fpdf import FPDF  # here, not at the top: it takes a second, and few requests need it
+
+    class NumberedPDF(FPDF):
+        def footer(self) -> None:
+            self.set_y(-(bottom - 7))
+            self.set_font("body", size=14)
+            self.cell(0, 7, f"— {self.page_no()} —", align="C")
+
+    pdf = NumberedPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=bottom)
+    return pdf
+
+
 def summary_pdf(doc: SummaryDocument) -> bytes:
     """The same report as a PDF; only when `pdf_available()`."""
-    from fpdf import FPDF
     from fpdf.enums import XPos, YPos
     from fpdf.fonts import FontFace
 
     fonts = cjk_fonts()
-    pdf = FPDF(format="A4")
+    pdf = _numbered_pdf(bottom=30)
     pdf.set_margins(28, 30, 26)
-    pdf.set_auto_page_break(True, margin=30)
     for name, font in fonts.items():
         pdf.add_font(name, "", font.path, collection_font_number=font.index)
-    pdf.set_title(doc.title)
+    pdf.set_title(xml_text(doc.title))
     pdf.set_creator("安全守护")
     pdf.add_page()
     width = pdf.epw
 
     def line(text: str, *, font="body", size=14.0, align="J", indent=True, height=9.0):
         pdf.set_font(font, size=size)
-        text = ("\u3000\u3000" if indent else "") + text
+        text = ("\u3000\u3000" if indent else "") + xml_text(text)
         pdf.multi_cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def table(headers, rows, size=9.0):
@@ -314,11 +366,11 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
         ) as t:
             header = t.row()
             for h in headers:
-                header.cell(str(h))
+                header.cell(xml_text(str(h)))
             for row in rows:
                 cells = t.row()
                 for value in row:
-                    cells.cell(str(value))
+                    cells.cell(xml_text(str(value)))
         pdf.ln(3)
 
     line(doc.title, font="heading", size=18, align="C", indent=False, height=11)
@@ -338,7 +390,7 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
     table(*county_table(doc.figures), size=6.5)
     for heading, text in doc.sections():
         line(heading, font="heading")
-        for paragraph in (text or _("（未填写）")).split("\n"):
+        for paragraph in xml_text(text or _("（未填写）")).split("\n"):
             if paragraph.strip():
                 line(paragraph.strip())
     pdf.ln(6)
@@ -420,7 +472,7 @@ def rollup_docx(campaign: Campaign, rows: list[RollupRow]) -> bytes:
 
     document = _docx()
     title = _("%(campaign)s各市工作总结汇总") % {"campaign": campaign.name}
-    document.core_properties.title = title
+    document.core_properties.title = xml_text(title)
     _paragraph(document, title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)  # fmt: skip
     _paragraph(document, _("（汇总时间：%(at)s）") % {"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
