@@ -7,6 +7,8 @@ import ipaddress
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.text import storable
+
 from .models import AuditEvent
 
 
@@ -85,13 +87,15 @@ def audit_log(
         username = username or actor.get_username()
     else:
         actor = None
+    # What a request carried is recorded as sent, except what PostgreSQL cannot store (a
+    # NUL, a lone surrogate): the event must be written whatever the input was.
     return AuditEvent.objects.create(
         kind=kind,
         actor=actor,
-        username=username[:150],
+        username=storable(username[:150]),
         ip_address=client_ip(request),
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        reason=reason,
-        detail=detail or {},
+        reason=storable(reason),
+        detail=storable(detail or {}),
     )

@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.scope import scope_for
 from api.viewsets import service_errors
 from institutions.selectors import within_region
+from ops.text import MULTILINE_STYLE
 
 from . import access, selectors, services
 from .models import Case, Category, Referral
@@ -82,7 +83,11 @@ class TriageSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text=_("承办人的用户编号")
     )
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    # Free text over several lines: the textarea style is what lets line breaks through
+    # the control-character rule (ops/text.py).
+    note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", style=MULTILINE_STYLE
+    )
 
 
 class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):

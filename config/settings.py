@@ -113,6 +113,9 @@ MIDDLEWARE = [
     "accounts.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A control character or NUL in the path, query or form values: a Chinese 400 before
+    # any view or form sees it (ops/middleware.py); after the locale, for the message.
+    "ops.middleware.InputCheckMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -234,6 +237,18 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Each uploaded PDF is read in a child process allowed 768 MB (institutions/tabular/
+# pdf_check.py). A web process runs at most PDF_CHECK_SLOTS of them at once (its threads
+# share them); an upload that waits longer than PDF_CHECK_WAIT_SECONDS for one is asked to
+# try again, and all the PDFs of one request share PDF_CHECK_REQUEST_SECONDS.
+PDF_CHECK_SLOTS = envint("PDF_CHECK_SLOTS", "2")
+PDF_CHECK_WAIT_SECONDS = envint("PDF_CHECK_WAIT_SECONDS", "5")
+PDF_CHECK_REQUEST_SECONDS = envint("PDF_CHECK_REQUEST_SECONDS", "30")
+if PDF_CHECK_SLOTS < 1 or PDF_CHECK_WAIT_SECONDS < 0 or PDF_CHECK_REQUEST_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "PDF_CHECK_SLOTS and PDF_CHECK_REQUEST_SECONDS must be at least 1, "
+        "PDF_CHECK_WAIT_SECONDS at least 0"
+    )
 # Production serves hashed, compressed files (collectstatic first). The demo and the test
 # live server serve straight from the source folders, where hashed names do not exist.
 STATIC_MANIFEST = envbool("STATIC_MANIFEST", "0" if DEBUG else "1")
@@ -319,6 +334,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON read with limits (depth, finite numbers, no NUL): a 400 in Chinese, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "accounts.api_permissions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -35,6 +35,7 @@ from accounts.roles import Department
 from accounts.scope import scope_for
 from api.viewsets import ScopedViewSetMixin, service_errors
 from institutions.selectors import within_region
+from ops.text import MULTILINE_STYLE
 
 from . import selectors, services
 from .models import Answer, Evidence, Finding, Inspection, RectificationTask, Round
@@ -219,14 +220,21 @@ class FindingDetailSerializer(serializers.ModelSerializer):
 
 
 class FindingReportSerializer(serializers.Serializer):
+    # Free text over several lines: the textarea style is what lets line breaks through
+    # the control-character rule (ops/text.py).
     note = serializers.CharField(
-        max_length=2000, help_text=_("整改情况"), error_messages={"blank": _("请填写整改情况")}
+        max_length=2000,
+        help_text=_("整改情况"),
+        error_messages={"blank": _("请填写整改情况")},
+        style=MULTILINE_STYLE,
     )
 
 
 class FindingVerifySerializer(serializers.Serializer):
     passed = serializers.BooleanField(help_text=_("复查结论：true 销号，false 退回整改"))
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", style=MULTILINE_STYLE
+    )
     deadline = serializers.DateField(
         required=False, allow_null=True, default=None, help_text=_("退回整改时必填，不早于今天")
     )

@@ -6,3 +6,9 @@ class OpsConfig(AppConfig):
 
     name = "ops"
     verbose_name = "运维"
+
+    def ready(self):
+        from .text import install_on_char_fields
+
+        # Every form and serializer CharField refuses control characters (ops/text.py).
+        install_on_char_fields()

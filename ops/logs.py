@@ -2,26 +2,51 @@
 
 Whatever reaches a handler passes PrivacyFilter first: resident ID numbers, phone
 numbers and query strings are replaced in the message and in any traceback, so a
-careless `logger.info("… %s", request.get_full_path())` anywhere cannot leak them.
+careless `logger.info("… %s", request.get_full_path())` anywhere cannot leak them. The
+values a request (or a background export) was given are replaced as well: an exception
+message quotes what it could not handle ("invalid input syntax …: '张三'").
 """
 
+import contextlib
 import contextvars
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
+# What the work under way was given (query and form values), read only when a record is
+# written: set by RequestLogMiddleware for a request, by a background export for its query.
+given_values_var: contextvars.ContextVar[Callable[[], Iterable[str]] | None] = (
+    contextvars.ContextVar("given_values", default=None)
+)
+
+
+@contextlib.contextmanager
+def hiding_given(values: Callable[[], Iterable[str]]):
+    """While the block runs, the strings `values()` returns never reach a log line."""
+    token = given_values_var.set(values)
+    try:
+        yield
+    finally:
+        given_values_var.reset(token)
+
 
 # Fields a log call may add through `extra=`; nothing else from the record is written
 # (Django attaches the whole HttpRequest to some records).
 EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "user_id", "task", "status_code")
 
+# One separator a person may type between the digits of a number: a space (also the
+# full-width one), a hyphen or a dash of any width.
+_SEP = r"[\s\-\u2010-\u2015\u2212\uff0d]?"
+
 _SCRUBS = [
-    # Resident ID numbers: 17 digits and a check digit (X allowed).
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号已隐去]"),
+    # Resident ID numbers: 17 digits and a check digit (X allowed), written together or in
+    # groups ("140105 19900101 123X", "140105-1990-0101-123x").
+    (re.compile(rf"(?<!\d)\d(?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)"), "[身份证号已隐去]"),
     # Mobile numbers, with or without +86, spaces or hyphens.
     (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "[电话已隐去]"),
     # Landlines written with an area code: 0351-1234567.
@@ -40,18 +65,66 @@ def scrub(text: str) -> str:
     return text
 
 
+GIVEN = "[输入值已隐去]"
+
+
+def _given_values(record: logging.LogRecord) -> list[str]:
+    """The values the work under way was given, longest first, as they may be quoted."""
+    request = getattr(record, "request", None)
+    provider = given_values_var.get()
+    if request is not None and hasattr(request, "GET"):
+        values = list(request_values(request))
+    elif provider is not None:
+        values = list(provider())
+    else:
+        return []
+    found = set()
+    for value in values:
+        for variant in (value, value.strip(), repr(value)[1:-1], value.replace("'", "''")):
+            # One character identifies nobody, and would garble every line it appears in.
+            if len(variant) >= 2:
+                found.add(variant)
+    return sorted(found, key=len, reverse=True)
+
+
+def request_values(request) -> Iterable[str]:
+    """A request's query values, and its form values if the body has been read."""
+    for _key, values in request.GET.lists():
+        yield from values
+    post = request.__dict__.get("_post")  # never parse a body just to write a log line
+    if post is not None:
+        for _key, values in post.lists():
+            yield from (v for v in values if isinstance(v, str))
+
+
+def _hide(text: str, values: list[str]) -> str:
+    for value in values:
+        text = text.replace(value, GIVEN)
+    return text
+
+
+def _hide_in_traceback(text: str, values: list[str]) -> str:
+    # Only the exception messages: frame lines ("  File …") and their source lines are the
+    # code's own text, and a short value must not garble them.
+    return "\n".join(
+        line if line.startswith(("Traceback ", "  File ", "    ")) else _hide(line, values)
+        for line in text.split("\n")
+    )
+
+
 class PrivacyFilter(logging.Filter):
     """Rewrites the record in place; it never drops one."""
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage())
+        given = _given_values(record)
+        record.msg = _hide(scrub(record.getMessage()), given)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+            record.exc_text = _hide_in_traceback(scrub(record.exc_text), given)
         if isinstance(getattr(record, "path", None), str):
             record.path = scrub(record.path)
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
@@ -20,6 +20,7 @@ from accounts.scope import get_in_scope_or_404
 from institutions.models import Region
 from institutions.selectors import institution_list, region_list
 from institutions.tabular.download import XLSX, download
+from ops.text import small_int
 
 from . import selectors, services
 from .exporters import BatchSheet
@@ -63,10 +64,14 @@ class BatchCreateView(ScopedViewMixin, FormView):
     @cached_property
     def institution(self):
         raw = self.request.GET.get("institution") or self.request.POST.get("institution") or ""
-        if not raw.isdigit():
+        if not raw:
             return None
+        # An id that cannot be one is an unknown institution: 404 like any other.
+        pk = small_int(raw)
+        if pk is None:
+            raise Http404
         return get_in_scope_or_404(
-            institution_list(scope=self.scope, permission="staff.change"), pk=int(raw)
+            institution_list(scope=self.scope, permission="staff.change"), pk=pk
         )
 
     def get_form_kwargs(self):

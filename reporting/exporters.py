@@ -24,6 +24,7 @@ from inspections.models import Finding, Inspection, Round
 from inspections.selectors import inspection_list
 from institutions.models import Region
 from institutions.tabular.export import ListExporter
+from ops.text import small_int
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ def ledger_filters(*, scope: Scope, user, permission: str, params) -> LedgerFilt
     else:
         name = region.name
     campaigns = campaign_list(scope=scope).order_by("-is_active", "-starts_on", "-pk")
-    wanted = (params.get("campaign") or "").strip()
-    campaign = campaigns.filter(pk=wanted).first() if wanted.isdigit() else None
+    wanted = small_int(params.get("campaign"))
+    campaign = campaigns.filter(pk=wanted).first() if wanted is not None else None
     sector = (params.get("sector") or "").strip()
     return LedgerFilters(
         region=region,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Sector
 from accounts.scope import Scope
+from ops.text import small_int
 
 
 def _institution_statuses():
@@ -210,7 +211,7 @@ class Ledger:
         status = (params.get(self.status_param) or "").strip() if self.status_param else ""
         if status and status not in {str(v) for v, _label in self.status_choices()}:
             errors.append(gettext("%(label)s选择不正确") % {"label": self.status_label})
-        if self.record_param and not (params.get(self.record_param) or "").isdigit():
+        if self.record_param and small_int(params.get(self.record_param)) is None:
             errors.append(gettext("请选择要导出的记录"))
         if errors:
             raise ValidationError(errors)

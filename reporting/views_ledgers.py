@@ -20,6 +20,7 @@ from institutions.models import ExportRun
 from institutions.selectors import region_list
 from institutions.tabular.download import CSV, INLINE_ROWS, XLSX, ledger_download
 from institutions.tabular.export_runs import export_run_create, export_run_list
+from ops.text import small_int
 from sampling.exporters import SamplingRecord
 from sampling.models import Draw
 from sampling.selectors import draw_list, sampling_rounds
@@ -82,12 +83,12 @@ def publicity_ledger(*, scope, user, params, request=None) -> PublicityLedger:
 
 def sampling_record(*, scope, user, params, request=None) -> SamplingRecord:
     """The sampling record of the draw named by ?draw=, among the draws the user may see."""
-    pk = params.get("draw") or ""
+    pk = small_int(params.get("draw"))
     draw = (
         Draw.objects.filter(round__in=sampling_rounds(scope).values("pk"), pk=pk)
         .select_related("round__region", "round__campaign", "created_by", "confirmed_by")
         .first()
-        if pk.isdigit()
+        if pk is not None
         else None
     )
     if draw is None:
@@ -156,7 +157,7 @@ class ExportRunNewView(ScopedViewMixin, TemplateView):
                 errors = exc.messages
         large = request.GET.get("large", "")
         context = self.get_context_data(
-            ledger=ledger, query=query, errors=errors, large=int(large) if large.isdigit() else 0,
+            ledger=ledger, query=query, errors=errors, large=small_int(large) or 0,
             description=ledger.describe(query, region_names([query])) if ledger else "",
         )  # fmt: skip
         return self.render_to_response(context, status=400 if errors else 200)

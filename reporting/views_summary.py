@@ -25,6 +25,7 @@ from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
 from accounts.scope import get_in_scope_or_404
 from institutions.tabular.download import XLSX
+from ops.text import small_int
 
 from . import documents_summary as documents
 from . import selectors_summary as selectors
@@ -80,9 +81,9 @@ class SummaryListView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         campaigns = selectors.summary_campaigns(self.scope)
-        wanted = self.request.GET.get("campaign", "")
+        wanted = small_int(self.request.GET.get("campaign", ""))
         campaign = (
-            campaigns.filter(pk=wanted).first() if wanted.isdigit() else None
+            campaigns.filter(pk=wanted).first() if wanted is not None else None
         ) or selectors.active_summary_campaign(self.scope)
         rows = selectors.city_rows(self.scope, campaign) if campaign else []
         context.update(
@@ -224,8 +225,15 @@ class SubmissionView(SummaryDetailView):
 
 
 def _revision(request) -> int | None:
+    """The revision asked for, or None for the current text; one that cannot be a revision
+    number is no revision of this summary (404, like an unknown one)."""
     value = request.GET.get("revision", "")
-    return int(value) if value.isdigit() else None
+    if not value:
+        return None
+    number = small_int(value)
+    if number is None:
+        raise Http404
+    return number
 
 
 class SummaryWordView(_CityMixin, View):

@@ -16,6 +16,7 @@ from campaign.models import Campaign
 from inspections.models import Inspection, Round
 from institutions.models import Institution, Region
 from institutions.tabular.download import ledger_download
+from ops.text import small_int
 
 from . import selectors, services
 from .exporters import SamplingRecord
@@ -56,7 +57,11 @@ class RoundListView(ScopedViewMixin, TemplateView):
             (r for r in _drawable_regions(self.scope) if r.code == request.POST.get("region")),
             None,
         )
-        campaign = Campaign.objects.filter(pk=request.POST.get("campaign") or 0).first()
+        campaign_id = small_int(request.POST.get("campaign", ""))
+        # A garbled id is no campaign of theirs: refused like one out of reach.
+        campaign = (
+            Campaign.objects.filter(pk=campaign_id).first() if campaign_id is not None else None
+        )
         if region is None or campaign is None:
             raise PermissionDenied
         try:

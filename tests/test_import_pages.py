@@ -54,6 +54,22 @@ def test_a_file_with_errors_cannot_be_confirmed(client, cast):
     ]
 
 
+def test_a_run_whose_file_is_gone_cannot_be_confirmed(client, cast):
+    # The file is purged after its keeping time (or lost with a volume): a confirm then says
+    # so instead of failing with a 500, and nothing is written.
+    client.force_login(cast.xiaodian)
+    upload(
+        client,
+        xlsx([HEADER, ["小店区星火舞蹈培训学校", code(), "非学科类", "文化艺术", "小店区", 50]]),
+    )
+    run = ImportRun.objects.get()
+    run.file.storage.delete(run.file.name)
+    response = client.post(reverse("institutions:import_run_confirm", args=[run.pk]), follow=True)
+    assert response.status_code == 200 and "文件已不在服务器上" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == "failed" and Institution.objects.count() == 0
+
+
 def test_a_bad_upload_shows_a_chinese_message_and_stores_nothing(client, cast):
     client.force_login(cast.xiaodian)
     response = upload(client, b"<html><script>alert(1)</script></html>", "x.xlsx")

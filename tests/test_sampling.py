@@ -219,6 +219,16 @@ def test_pages_answer_out_of_scope_with_404_and_wrong_role_with_403(
     assert Draw.objects.count() == 0
 
 
+def test_opening_a_round_with_a_garbled_campaign_is_refused_not_a_500(client, cast, campaign):
+    client.force_login(cast.taiyuan)
+    for garbled in ("\ufffd\ufffd", "1e9", "-1", "9" * 40):
+        response = client.post(
+            reverse("sampling:rounds"), {"region": "140100", "campaign": garbled}
+        )
+        assert response.status_code == 403, garbled
+    assert Round.objects.filter(level="city").count() == 0
+
+
 def test_the_page_shows_a_chinese_error_and_writes_nothing(client, cast, taiyuan_frame, round_):
     client.force_login(cast.taiyuan)
     url = reverse("sampling:draw_preview", args=[round_.pk])

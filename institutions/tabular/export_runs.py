@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import scope_for
+from ops.logs import hiding_given
 
 from ..models import ExportRun
 from .download import audit_export, export_file_name, export_format
@@ -98,12 +99,15 @@ def export_run_execute(*, run_id: int, every: int = PROGRESS_EVERY) -> ExportRun
     if not export_run_claim(run_id=run_id):
         return None
     run = ExportRun.objects.select_related("created_by").get(pk=run_id)
-    try:
-        _write(run, every)
-    except BaseException as exc:  # noqa: BLE001 - a claimed run must never stay "running"
-        _fail(run, _reason(run, exc))
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
+    # A failure logged here must not quote the filters the user typed (ops/logs.py).
+    given = QueryDict(run.query)
+    with hiding_given(lambda: (v for _key, values in given.lists() for v in values)):
+        try:
+            _write(run, every)
+        except BaseException as exc:  # noqa: BLE001 - a claimed run must never stay "running"
+            _fail(run, _reason(run, exc))
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                raise
     return run
 
 

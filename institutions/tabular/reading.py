@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 import python_calamine
 from django.utils.translation import gettext as _
 
+from ops.text import control_character_message
+
 from .upload import CheckedUpload
 
 HEADER_SEARCH_ROWS = 15
@@ -170,15 +172,22 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"))
 
 
 def clean_text(value: object) -> str:
-    """Trim, join broken lines, drop invisible characters, undo our own formula guard."""
+    """Trim, join broken lines, drop invisible characters, undo our own formula guard.
+
+    Line breaks and tabs are read as what the person meant (one line, a space); any other
+    control character is a CellError naming it (ops.text, the rule every form applies).
+    """
     if value is None:
         return ""
     if isinstance(value, str):
         value = value.translate(_INVISIBLE)
-    if isinstance(value, str) and "\n" not in value and "\r" not in value and "\u3000" not in value:
+    if isinstance(value, str) and not (
+        "\n" in value or "\r" in value or "\t" in value or "\u3000" in value
+    ):
         # The common case, kept cheap: one line of text.
         value = value.strip()
-        return _FORMULA_GUARD.sub("", value) if value.startswith("'") else value
+        value = _FORMULA_GUARD.sub("", value) if value.startswith("'") else value
+        return _refuse_control(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -191,7 +200,15 @@ def clean_text(value: object) -> str:
             "" if not text or _CJK_BOUNDARY.match(text[-1]) or _CJK_BOUNDARY.match(line[0]) else " "
         )
         text += joiner + line
-    return _FORMULA_GUARD.sub("", text.replace("\u3000", " ").strip())
+    text = text.replace("\u3000", " ").replace("\t", " ").strip()
+    return _refuse_control(_FORMULA_GUARD.sub("", text))
+
+
+def _refuse_control(text: str) -> str:
+    # isprintable() is the cheap test (a C loop) that passes nearly every cell.
+    if not text.isprintable() and (message := control_character_message(text)):
+        raise CellError(message)
+    return text
 
 
 def clean_code(value: object) -> str:

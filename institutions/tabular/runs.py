@@ -107,6 +107,15 @@ def import_run_confirm(*, run: ImportRun, actor) -> bool:
     """Mark a checked, error-free run for writing. False when it is not in that state."""
     if run.error_count:
         return False
+    if not run.file or not run.file.storage.exists(run.file.name):
+        # Purged after its keeping time, or lost with a volume: say so, rather than fail
+        # later on a missing file.
+        if run.status == ImportRun.Status.CHECKED:
+            _fail(
+                run,
+                _("上传的文件已不在服务器上（超过保存期限或已被清理），未写入任何数据，请重新上传"),
+            )
+        return False
     return bool(
         ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.CHECKED, error_count=0).update(
             # claimed_at: when the write was asked for, so a lost task is found and re-sent
