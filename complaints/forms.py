@@ -180,8 +180,10 @@ class LinkForm(forms.Form):
     def __init__(self, *args, inspections, tasks, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspection"].queryset = inspections
+        # A draft has no submission time yet: it is dated by when it was started.
         self.fields["inspection"].label_from_instance = lambda i: _("%(date)s 的检查（%(status)s）") % {
-            "date": timezone.localtime(i.created_at).strftime("%Y-%m-%d"), "status": i.get_status_display()}  # fmt: skip
+            "date": timezone.localtime(i.submitted_at or i.started_at).strftime("%Y-%m-%d"),
+            "status": i.get_status_display()}  # fmt: skip
         self.fields["task"].queryset = tasks
         self.fields["task"].label_from_instance = lambda t: _("%(dept)s整改，期限 %(due)s") % {
             "dept": t.get_department_display(), "due": t.deadline or "—"}  # fmt: skip

@@ -146,6 +146,9 @@ def _shown(value) -> str:
 
 
 class StaffImporter(Importer):
+    """Rows keyed by institution and ID number: a person may work at two institutions, and
+    a row never reaches (nor speaks of) the person's record at another one."""
+
     kind = "staff"
     columns = STAFF_COLUMNS
     key = "id_number"
@@ -187,7 +190,9 @@ class StaffImporter(Importer):
             and institution.category == Institution.Category.SUBJECT
             and not values.get("teacher_certificate")
             and not StaffMember.objects.filter(
-                id_hash=crypto.hash_id(values["id_number"]), teacher_certificate__gt=""
+                institution=institution,
+                id_hash=crypto.hash_id(values["id_number"]),
+                teacher_certificate__gt="",
             ).exists()
         ):
             yield RowError(
@@ -196,38 +201,28 @@ class StaffImporter(Importer):
                 _("学科类培训机构的教师必须填写教师资格证号"),
             )
 
-    def find_existing(self, keys: list) -> dict:
-        by_hash = {crypto.hash_id(number): number for number in keys}
-        records = StaffMember.objects.select_related("institution").filter(id_hash__in=by_hash)
-        return {by_hash[r.id_hash]: r for r in records}
+    def key_of(self, values: dict) -> tuple | None:
+        # check_row has put the institution (in scope) in place of its credit code.
+        institution, number = values.get("institution"), values.get("id_number")
+        if not isinstance(institution, Institution) or not number:
+            return None
+        return (institution.pk, number)
 
-    def check_existing(self, record, values: dict, row: int) -> Iterable[RowError]:
-        old = record.institution
-        if self.scope.covers_institution(
-            "staff.change", county_code=old.county_id, sector=old.sector
-        ):
-            return
-        if record.employed_until is None or record.employed_until >= timezone.localdate():
-            # Say only that the person is employed elsewhere: nothing about where.
-            yield RowError(
-                row,
-                self.label("id_number"),
-                _("该人员在您管辖范围以外的机构登记为在职，请由原机构先登记离职"),
-            )
+    def find_existing(self, keys: list) -> dict:
+        by_hash = {crypto.hash_id(number): number for _pk, number in keys}
+        records = StaffMember.objects.select_related("institution").filter(
+            institution_id__in={pk for pk, _number in keys}, id_hash__in=by_hash
+        )
+        found = {(r.institution_id, by_hash[r.id_hash]): r for r in records}
+        return {key: found[key] for key in keys if key in found}
 
     def diff(self, record, values: dict) -> dict:
         changes = {}
-        moving = values["institution"].pk != record.institution_id
-        if moving:
-            changes["institution"] = (record.institution, values["institution"])
         for name in ("name", "post", "employed_from", "employed_until", "teacher_certificate",
                      "platform_complete"):  # fmt: skip
             new, old = values.get(name), getattr(record, name)
             if new is None or new == "":
-                # A blank keeps the stored value; for a move the old job's dates go.
-                if moving and name in ("employed_from", "employed_until") and old is not None:
-                    changes[name] = (old, None)
-                continue
+                continue  # a blank keeps the stored value
             if new != old:
                 changes[name] = (old, new)
         return changes

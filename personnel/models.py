@@ -1,9 +1,10 @@
 """Staff of institutions, criminal-record checks with public security, and dismissals (§三).
 
 A staff member's resident ID number is never stored in clear: `id_cipher` holds it
-encrypted, `id_hash` a keyed hash for lookups (personnel/crypto.py). A person is one row
-whatever institution they work for: moving between institutions updates the row (the
-history keeps where they were), so their checks follow them.
+encrypted, `id_hash` a keyed hash for lookups (personnel/crypto.py). A person has one row
+per institution they work for: someone may really work at two, and refusing a number
+registered anywhere would tell any county officer whether a person works anywhere in the
+province. Checks belong to the row; a vetting officer sees a person's other rows in scope.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class StaffMember(models.Model):
     name = models.CharField(_("姓名"), max_length=64)
     # Encrypted resident ID number (a Fernet token) and its keyed hash; never in clear.
     id_cipher = models.TextField(_("身份证号（加密）"))
-    id_hash = models.CharField(_("身份证号摘要"), max_length=64, unique=True)
+    id_hash = models.CharField(_("身份证号摘要"), max_length=64, db_index=True)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     post = models.CharField(_("岗位"), max_length=32, choices=Post.choices, blank=True)
@@ -83,6 +84,11 @@ class StaffMember(models.Model):
         verbose_name_plural = _("从业人员")
         ordering = ["institution_id", "name", "id"]
         indexes = [models.Index(fields=["institution", "employed_until"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "id_hash"], name="staff_one_record_per_institution"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

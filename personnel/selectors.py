@@ -22,6 +22,7 @@ from accounts.scope import Scope
 from campaign.models import Campaign, Phase
 from institutions.models import Institution
 from institutions.selectors import within_region
+from ops.text import small_int
 
 from .models import BackgroundCheck, CheckBatch, Dismissal, StaffMember
 
@@ -42,6 +43,21 @@ def staff_list(*, scope: Scope, permission: str = "staff.view", filters=None) ->
     return _filter_staff(qs, filters or {})
 
 
+def other_records(*, scope: Scope, staff: StaffMember) -> list[StaffMember]:
+    """The same person's records at other institutions, for those who vet staff and may see
+    whole ID numbers (`staff.reveal`), at institutions where they hold it; to anyone else,
+    where else a person works is not shown."""
+    if not scope.can("staff.reveal"):
+        return []
+    qs = scope.institutions(
+        StaffMember.objects.select_related("institution__county"), "staff.reveal",
+        path="institution",
+    )  # fmt: skip
+    return list(
+        qs.filter(id_hash=staff.id_hash).exclude(pk=staff.pk).order_by("institution__name", "id")
+    )
+
+
 def staff_by_id_number(qs: QuerySet, number: str) -> QuerySet:
     """Exact lookup by the keyed hash (the number itself is never stored)."""
     from . import crypto
@@ -55,7 +71,8 @@ def _filter_staff(qs: QuerySet, filters) -> QuerySet:
     if region := (filters.get("region") or "").strip():
         qs = within_region(qs, region, path="institution__county__code")
     if institution := (filters.get("institution") or "").strip():
-        qs = qs.filter(institution_id=institution) if institution.isdigit() else qs.none()
+        pk = small_int(institution)
+        qs = qs.filter(institution_id=pk) if pk is not None else qs.none()
     if post := (filters.get("post") or "").strip():
         qs = qs.filter(post=post)
     employment = (filters.get("employment") or "").strip()

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
-import zlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -71,11 +69,29 @@ def _check_staff_values(values: dict, *, existing: StaffMember | None = None) ->
         raise ValidationError(errors)
 
 
-def _id_taken(number: str, *, exclude_pk=None) -> bool:
-    qs = StaffMember.objects.filter(id_hash=crypto.hash_id(number))
+def _id_taken(id_hash: str, *, institution: Institution, exclude_pk=None) -> bool:
+    # At this institution only: whether the person works elsewhere is not the author's to
+    # learn (a person may work at two institutions; each has its own record).
+    qs = StaffMember.objects.filter(institution=institution, id_hash=id_hash)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
+
+
+def _registered_twice() -> ValidationError:
+    return ValidationError(
+        {"id_number": _("该身份证号已在该机构登记，请在人员名录中查找并修改原记录")}
+    )
+
+
+def _save_once_per_institution(staff: StaffMember) -> None:
+    """Save; a concurrent save of the same person at the same institution is refused in
+    Chinese rather than answered with a database error."""
+    try:
+        with transaction.atomic():
+            staff.save()
+    except IntegrityError:
+        raise _registered_twice() from None
 
 
 @transaction.atomic
@@ -85,22 +101,15 @@ def staff_create(*, actor, scope: Scope, id_number: str, **values) -> StaffMembe
         number = crypto.validate_id(id_number)
     except crypto.IdNumberError as exc:
         raise ValidationError({"id_number": str(exc)}) from None
-    if _id_taken(number):
-        # Say only that the person is registered: the record may lie outside the scope.
-        raise ValidationError(
-            {
-                "id_number": _(
-                    "该身份证号已登记，请在人员名录中查找并修改（人员调动也在原记录中修改）"
-                )
-            }
-        )
+    if _id_taken(crypto.hash_id(number), institution=values["institution"]):
+        raise _registered_twice()
     _check_staff_values(values)
     staff = StaffMember(**{k: values.get(k) for k in STAFF_FIELDS})
     staff.teacher_certificate = staff.teacher_certificate or ""
     staff.post = staff.post or ""
     staff.set_id_number(number)
     staff._change_reason = _("新增人员")
-    staff.save()
+    _save_once_per_institution(staff)
     return staff
 
 
@@ -117,8 +126,13 @@ def staff_update(
             number = crypto.validate_id(id_number)
         except crypto.IdNumberError as exc:
             raise ValidationError({"id_number": str(exc)}) from None
-        if _id_taken(number, exclude_pk=staff.pk):
-            raise ValidationError({"id_number": _("该身份证号已登记为另一名人员")})
+    # A new number, or a move: the person must not already be registered at that institution.
+    if (id_number or values["institution"] != staff.institution) and _id_taken(
+        crypto.hash_id(number) if id_number else staff.id_hash,
+        institution=values["institution"],
+        exclude_pk=staff.pk,
+    ):
+        raise _registered_twice()
     _check_staff_values(values, existing=staff)
     for name in STAFF_FIELDS:
         value = values.get(name)
@@ -129,7 +143,7 @@ def staff_update(
         staff.set_id_number(number)
         staff.__dict__.pop("id_masked", None)
     staff._change_reason = _neutral_reason()
-    staff.save()
+    _save_once_per_institution(staff)
     return staff
 
 
@@ -299,14 +313,6 @@ def check_record_result(
 
 _EVIDENCE_TYPES = {b"%PDF": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG": "png"}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# PDF names that run code or carry other files when the document is opened. A name may be
-# written with #xx escapes (/J#61vaScript), so names are decoded before they are compared.
-_ACTIVE_PDF_NAMES = frozenset(
-    {b"JS", b"JavaScript", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"OpenAction"}
-)
-_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
-_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 
 
 def _evidence_kind(data: bytes) -> str:
@@ -316,53 +322,20 @@ def _evidence_kind(data: bytes) -> str:
     raise ValidationError({"evidence": _("清退证明请上传 PDF、JPG 或 PNG 文件")})
 
 
-def _pdf_names(data: bytes):
-    for match in _PDF_NAME.finditer(data):
-        yield _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-
-
-def _pdf_is_active(data: bytes) -> bool:
-    """True when the PDF names a script, a launch action, an embedded file or an action
-    run on opening, in the clear or inside an object stream (where dictionaries may be
-    compressed). An object stream that cannot be read is refused rather than trusted."""
-    if not _ACTIVE_PDF_NAMES.isdisjoint(_pdf_names(data)):
-        return True
-    budget = 8 * MAX_EVIDENCE_BYTES  # bounded inflation: no zip bomb gets past this
-    for stream in _PDF_STREAM.finditer(data):
-        head = data[max(0, stream.start() - 4096) : stream.start()]
-        dictionary = head[max(head.rfind(b"obj"), 0) :]
-        if b"ObjStm" not in set(_pdf_names(dictionary)):
-            continue  # page content and images: names there do nothing
-        try:
-            inflater = zlib.decompressobj()
-            inner = inflater.decompress(stream.group(1), budget)
-        except zlib.error:
-            return True
-        budget -= len(inner)
-        if budget <= 0 or inflater.unconsumed_tail:
-            return True
-        if not _ACTIVE_PDF_NAMES.isdisjoint(_pdf_names(inner)):
-            return True
-    return False
-
-
 def clean_evidence(data: bytes, *, filename: str = "") -> tuple[bytes, str]:
     """The evidence as it will be stored, and its extension.
 
     Photos are re-encoded without metadata (no EXIF/GPS) like inspection photos; a PDF
-    that could run a script, launch a program or carry other files is refused.
+    goes through the shared check (no scripts, actions, embedded files or encryption).
     """
     kind = _evidence_kind(data)
     if kind == "pdf":
-        if _pdf_is_active(data):
-            raise ValidationError(
-                {
-                    "evidence": _(
-                        "PDF 文件中含有脚本、自动执行动作或嵌入文件，不能作为清退证明；"
-                        "请另存为普通 PDF 或拍照上传"
-                    )
-                }
-            )
+        from institutions.tabular.pdf_check import check_pdf
+
+        try:
+            check_pdf(data)
+        except ValidationError as refused:
+            raise ValidationError({"evidence": refused.messages}) from None
         return data, "pdf"
     from inspections.evidence import photo_clean
 

@@ -17,6 +17,7 @@ from institutions.selectors import institution_list, region_list
 from institutions.tabular.download import XLSX, download, ledger_download, title_region_name
 from institutions.tabular.upload import MAX_UPLOAD_BYTES
 from institutions.views_import import ImportErrorsExport
+from ops.text import small_int
 
 from . import crypto, imports, selectors, services
 from .exporters import VettingLedger, result_template_xlsx, staff_template_xlsx
@@ -78,6 +79,7 @@ class StaffDetailView(ScopedViewMixin, TemplateView):
             checks=checks,
             sees_results=sees_results,
             dismissals=list(staff.dismissals.order_by("-id")) if sees_results else [],
+            also_registered=selectors.other_records(scope=self.scope, staff=staff),
             can_change=covers(
                 "staff.change", county_code=institution.county_id, sector=institution.sector
             ),
@@ -145,8 +147,8 @@ class _StaffFormView(ScopedViewMixin, FormView):
 
 class StaffCreateView(_StaffFormView):
     def get_initial(self):
-        institution = self.request.GET.get("institution", "")
-        return {"institution": institution} if institution.isdigit() else {}
+        institution = small_int(self.request.GET.get("institution", ""))
+        return {"institution": institution} if institution is not None else {}
 
     def form_valid(self, form):
         try:

@@ -1,9 +1,11 @@
 """Complaint pages, the public form, the status lookup, the ledger, the API and the import."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
@@ -351,3 +353,50 @@ def test_a_hotline_sheet_imports_once_and_reports_bad_rows(client, cast):
     run_pk = int(response["Location"].rstrip("/").split("/")[-1])
     client.post(reverse("complaints:import_run_confirm", args=[run_pk]))
     assert Case.objects.count() == 1
+
+
+# -- a case linked to an institution that has been inspected -----------------------------
+
+
+def test_a_minor_case_of_an_inspected_institution_renders_and_every_action_works(
+    client, cast, places
+):
+    # The link form lists the institution's inspections by date: that label once read a
+    # field the inspection does not have, and the page (and every action) answered 500.
+    from .test_problems import inspected, seed_campaign
+
+    seed_campaign()
+    inspection = inspected(cast.xiaodian, places.xiaodian)
+    task = inspection.tasks.get(department="education")
+    case = officer_case(cast.xiaodian, category="minor_offence", institution=places.xiaodian,
+                        reporter_phone="13700001111")  # fmt: skip
+    client.force_login(cast.xiaodian)
+    detail = reverse("complaints:detail", args=[case.pk])
+    page = client.get(detail)
+    assert page.status_code == 200
+    assert f"{timezone.localtime(inspection.submitted_at):%Y-%m-%d} 的检查" in page.content.decode()
+
+    def act(name, data, status=302):
+        response = client.post(reverse(f"complaints:{name}", args=[case.pk]), data)
+        assert response.status_code == status, (name, response.content.decode()[:500])
+        if status == 302:
+            assert client.get(detail).status_code == 200
+        return response
+
+    act("triage", {"category": "minor_offence", "assignees": [cast.xiaodian.pk]})
+    act("link", {"inspection": inspection.pk, "task": task.pk})
+    # A refused action shows the page again with the error: a 400, never a 500.
+    act("link", {"inspection": 999999}, status=400)
+    assert "1111" in act("reveal_contact", {"reason": "回访反映人"}, status=200).content.decode()
+    act("refer", {"police_unit": "太原市公安局小店分局", "materials": "记录一份"})
+    body = act("close", {"result": "已移送公安处理"}, status=400).content.decode()
+    assert "须登记公安反馈后才能办结" in body
+    case.refresh_from_db()
+    assert (case.inspection, case.task, case.status) == (inspection, task, "referred")
+    assert case.deadline - case.received_at == dt.timedelta(hours=24)
+
+    plain = officer_case(cast.xiaodian, institution=places.xiaodian)
+    response = client.post(reverse("complaints:close", args=[plain.pk]), {"result": "已核实整改"})
+    assert response.status_code == 302
+    plain.refresh_from_db()
+    assert plain.status == "closed"

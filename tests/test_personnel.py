@@ -142,8 +142,9 @@ def test_an_officer_registers_staff_in_their_county(cast, places):
     assert staff.history.get().history_change_reason == "新增人员"
 
 
-def test_the_same_person_cannot_be_registered_twice(cast, places):
-    StaffFactory(institution=places.pingcheng, number=NUMBER)
+def test_the_same_person_cannot_be_registered_twice_at_one_institution(cast, places):
+    # At another institution they may be (tests/test_personnel_two_institutions.py).
+    StaffFactory(institution=places.xiaodian, number=NUMBER)
     with pytest.raises(ValidationError) as caught:
         services.staff_create(
             actor=cast.xiaodian,
@@ -151,7 +152,7 @@ def test_the_same_person_cannot_be_registered_twice(cast, places):
             id_number=NUMBER,
             **values(places.xiaodian),
         )
-    assert "已登记" in str(caught.value) and StaffMember.objects.count() == 1
+    assert "已在该机构登记" in str(caught.value) and StaffMember.objects.count() == 1
 
 
 def test_staff_cannot_be_registered_outside_the_scope(cast, places):

@@ -113,7 +113,8 @@ def test_bad_rows_are_reported_masked_and_nothing_is_written(cast, places, regio
     assert not run.file  # a file with errors must be uploaded again, fixed: not kept
 
 
-def test_a_person_moving_between_institutions_is_recognised_by_their_number(cast, places, regions):
+def test_a_person_joining_another_institution_gets_a_record_there(cast, places, regions):
+    # Records are per institution: the old job keeps its record (and its dates).
     other = InstitutionFactory(name="小店区另一家学校")
     number = id_number()
     staff = StaffFactory(institution=places.xiaodian, number=number, name="钱八",
@@ -122,22 +123,25 @@ def test_a_person_moving_between_institutions_is_recognised_by_their_number(cast
         cast.xiaodian,
         xlsx([HEADER, ["钱八", number, other.credit_code, "教师", "2023-09-01", "", "", ""]]),
     )
-    assert run.updated_count == 1 and run.created_count == 0
+    assert run.updated_count == 0 and run.created_count == 1
     write(run)
     staff.refresh_from_db()
-    assert staff.institution == other and staff.employed_until is None
-    assert staff.employed_from == dt.date(2023, 9, 1) and StaffMember.objects.count() == 1
+    assert staff.institution == places.xiaodian and staff.employed_until == dt.date(2023, 6, 30)
+    joined = StaffMember.objects.get(institution=other)
+    assert joined.employed_from == dt.date(2023, 9, 1) and joined.id_hash == staff.id_hash
 
 
-def test_a_person_employed_outside_the_scope_cannot_be_taken_over(cast, places):
+def test_a_person_employed_outside_the_scope_is_neither_taken_over_nor_mentioned(cast, places):
     number = id_number()
-    StaffFactory(institution=places.pingcheng, number=number)
+    theirs = StaffFactory(institution=places.pingcheng, number=number)
     run = run_staff(
         cast.xiaodian,
         xlsx([HEADER, ["孙九", number, places.xiaodian.credit_code, "", "", "", "", ""]]),
     )
-    assert "管辖范围以外的机构登记为在职" in run.report["errors"][0]["reason"]
-    assert StaffMember.objects.get().institution == places.pingcheng
+    assert (run.created_count, run.error_count) == (1, 0) and "平城" not in str(run.report)
+    write(run)
+    theirs.refresh_from_db()
+    assert theirs.institution == places.pingcheng and StaffMember.objects.count() == 2
 
 
 def test_the_shell_command_reports_and_exits_like_import_institutions(cast, places, tmp_path):

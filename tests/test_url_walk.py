@@ -28,9 +28,9 @@ def _pingcheng_import_run(places):
 
     uploader = User.objects.get(username="pingcheng")
     run, _ = ImportRun.objects.get_or_create(
-        created_by=uploader,
-        defaults={"kind": "institutions", "file_name": "a.csv", "file": "imports/a.csv",
-                  "file_sha256": "0" * 64, "status": "checked"},
+        created_by=uploader, kind="institutions",
+        defaults={"file_name": "a.csv", "file": "imports/a.csv", "file_sha256": "0" * 64,
+                  "status": "checked"},
     )  # fmt: skip
     return {"pk": run.pk}
 

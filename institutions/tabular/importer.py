@@ -110,6 +110,11 @@ class Importer:
         """Cross-field and scope checks on one parsed row."""
         return ()
 
+    def key_of(self, values: dict) -> object:
+        """What identifies a row's record: the key column's value, unless a register keys
+        records on more than one column (staff: institution and ID number)."""
+        return values.get(self.key)
+
     def find_existing(self, keys: list) -> dict:
         """Stored records by key, for the keys in the file (fetched in bulk)."""
         raise NotImplementedError
@@ -175,7 +180,7 @@ class Importer:
                 values[key] = value
             if not errors:
                 errors.extend(self.check_row(values, row_number))
-            key_value = values.get(self.key)
+            key_value = self.key_of(values) if not errors else None
             if key_value and not errors:
                 if key_value in first_seen:
                     column = by_key[self.key]
@@ -200,11 +205,11 @@ class Importer:
 
     def _plan_against_store(self, plan: Plan, parsed: list[PlannedRow]) -> None:
         existing: dict = {}
-        keys = [p.values[self.key] for p in parsed]
+        keys = [self.key_of(p.values) for p in parsed]
         for chunk_start in range(0, len(keys), 5000):
             existing.update(self.find_existing(keys[chunk_start : chunk_start + 5000]))
         for planned in parsed:
-            record = existing.get(planned.values[self.key])
+            record = existing.get(self.key_of(planned.values))
             if record is None:
                 plan.creates.append(planned)
                 continue
