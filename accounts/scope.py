@@ -1,11 +1,12 @@
 """The one place that decides what a user may see and change.
 
 A user holds grants: a role on a node of the region tree, for a department. From them
-the Scope answers three questions, and nothing else in the project answers them:
+the Scope answers four questions, and nothing else in the project answers them:
 
 - may this user do X at all?                      `scope.can("fees.view")`
 - which rows may they do X to?                    `scope.filter(queryset, "fees.view", ...)`
 - which checklist sections are theirs?            `scope.sections("inspections.view")`
+- may they set an inspection's conclusion?        `scope.may_conclude(inspection)`
 
 Pages, API views, exports and background jobs all ask here. Selectors filter their
 querysets through `Scope.filter`; views fetch single objects with `get_in_scope_or_404`,
@@ -20,7 +21,7 @@ from operator import or_
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from .roles import (
@@ -29,6 +30,7 @@ from .roles import (
     PERMISSIONS_BY_ROLE,
     SECTIONS_BY_DEPARTMENT,
     SECTOR_BY_DEPARTMENT,
+    Department,
 )
 
 _PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6}
@@ -59,6 +61,10 @@ class Grant:
     def sector(self) -> str | None:
         return SECTOR_BY_DEPARTMENT.get(self.department)
 
+    def reaches(self, county_code: str, sector: str) -> bool:
+        """True when an institution in this county and sector lies inside this grant."""
+        return county_code.startswith(self.prefix) and self.sector in (None, sector)
+
 
 def _check_known(permission: str) -> None:
     if permission not in PERMISSIONS:
@@ -76,10 +82,18 @@ ASSIGNMENT_PERMISSIONS = frozenset({"institutions.view", "inspections.view", "in
 class Scope:
     """What one user may do, resolved once per request from their grants and assignments."""
 
-    def __init__(self, grants: list[Grant], assigned: frozenset[tuple[int, int]] = frozenset()):
+    def __init__(
+        self,
+        grants: list[Grant],
+        assigned: frozenset[tuple[int, int]] = frozenset(),
+        drawn_as: dict[tuple[int, int], str] | None = None,
+    ):
         self.grants = grants
         # (institution id, round id) of the user's open spot-check assignments.
         self.assigned = assigned
+        # The department each of them was drawn for (PoolMember.department): in the drawn
+        # record they act for it alone, not for every department they hold a grant of.
+        self.drawn_as = drawn_as or {}
 
     @classmethod
     def for_user(cls, user) -> Scope:
@@ -91,10 +105,16 @@ class Scope:
             return cls(grants)
         # By label, not import: sampling builds on accounts, not the other way round.
         assignment = apps.get_model("sampling", "Assignment")
+        member = apps.get_model("sampling", "PoolMember")
+        drawn_as = member.objects.filter(round=OuterRef("round"), user=user).values("department")
         assigned = assignment.objects.filter(
             inspectors=user, is_active=True, round__completed_at__isnull=True
-        ).values_list("institution_id", "round_id")
-        return cls(grants, frozenset(assigned))
+        ).values_list("institution_id", "round_id", Subquery(drawn_as[:1]))
+        return cls(
+            grants,
+            frozenset((i, r) for i, r, _d in assigned),
+            {(i, r): d for i, r, d in assigned if d},
+        )
 
     def assigned_for(self, permission: str) -> frozenset[tuple[int, int]]:
         """The assignments that widen this permission (none for a role that lacks it)."""
@@ -200,10 +220,51 @@ class Scope:
             i == institution_id and round_id in (None, r) for i, r in self.assigned_for(permission)
         ):
             return True
-        return any(
-            county_code.startswith(g.prefix) and (g.sector is None or g.sector == sector)
-            for g in self.grants_for(permission)
+        return any(g.reaches(county_code, sector) for g in self.grants_for(permission))
+
+    def departments_at(
+        self,
+        permission: str,
+        *,
+        county_code: str,
+        sector: str,
+        institution_id: int | None = None,
+        round_id: int | None = None,
+    ) -> frozenset[str]:
+        """The departments the user acts for at an institution with this permission.
+
+        Those of grants that reach it (the reach rule of `covers_institution`), plus, for a
+        spot-check assignment of this institution in `round_id`, the department the user was
+        drawn for. A grant elsewhere adds nothing: a fire officer of 小店区 who also works
+        for education in 平城区 is only fire in 小店区.
+        """
+        held = self.grants_for(permission)
+        found = {g.department for g in held if g.reaches(county_code, sector)}
+        if (institution_id, round_id) in self.assigned_for(permission):
+            drawn = self.drawn_as.get((institution_id, round_id))
+            if drawn is not None and any(g.department == drawn for g in held):
+                found.add(drawn)
+        return frozenset(found)
+
+    def may_conclude(self, inspection) -> bool:
+        """True when the user may set an inspection's conclusion and summary (结论、检查意见).
+
+        They act at the record (`departments_at`) for the department that leads it:
+        education, which leads the campaign, or the departments recorded as making a record
+        education took no part in. Everyone else corrects only the answers of their own
+        sections.
+        """
+        made_by = set(inspection.departments or ())
+        leads = {Department.EDUCATION} | (made_by if Department.EDUCATION not in made_by else set())
+        institution = inspection.institution
+        acting = self.departments_at(
+            "inspections.change",
+            county_code=institution.county_id,
+            sector=institution.sector,
+            institution_id=institution.pk,
+            round_id=inspection.round_id,
         )
+        return bool(acting & leads)
 
     # -- which sections? ----------------------------------------------------------------
 
@@ -212,6 +273,10 @@ class Scope:
         for grant in self.grants_for(permission):
             found |= grant.sections
         return found
+
+    def departments(self, permission: str) -> frozenset[str]:
+        """The departments the user acts for with this permission (whose sections they own)."""
+        return frozenset(g.department for g in self.grants_for(permission))
 
 
 def scope_for(user) -> Scope:

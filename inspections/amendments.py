@@ -47,14 +47,23 @@ def inspection_amend(
 
     `notes` / `values` map item codes to a new problem description / compliance answer;
     only what is given changes. `result` corrects the conclusion, which must agree with the
-    answers afterwards. `rectify_deadline` is the due date of problems the correction
-    creates: needed when the record had no deadline or its deadline has passed.
+    answers afterwards; it and `summary` only by the leading department (403 otherwise).
+    `rectify_deadline` is the due date of problems the correction creates: needed when the
+    record had no deadline or its deadline has passed.
     """
     _require_institution(
         scope, "inspections.change", inspection.institution, round_id=inspection.round_id
     )
     # Locked, so two corrections of one record cannot interleave.
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    # The conclusion and summary are the leading department's (the public disclosure lists
+    # suspensions from them); another department corrects only its own sections' answers.
+    may_conclude = scope.may_conclude(inspection)
+    if not may_conclude and (
+        (summary is not None and summary != inspection.summary)
+        or (result is not None and result != inspection.result)
+    ):
+        raise PermissionDenied
     if inspection.status != Inspection.Status.SUBMITTED:
         raise ValidationError(_("只有已提交的检查记录需要更正；草稿可以直接修改"))
     reason = (reason or "").strip()
@@ -106,6 +115,10 @@ def inspection_amend(
         item__answer_type=COMPLIANCE,
         value=Answer.Value.NON_COMPLIANT,
     ).exists()
+    if not may_conclude and has_problems == (inspection.result == Inspection.Result.COMPLIANT):
+        raise ValidationError(
+            _("这项更正须一并更正检查结论，检查结论由教育部门更正，请联系教育部门的检查人员")
+        )
     if has_problems and inspection.result == Inspection.Result.COMPLIANT:
         raise ValidationError(_("更正后仍有不合规项，检查结论不能为“合格”，请一并更正检查结论"))
     if not has_problems and inspection.result != Inspection.Result.COMPLIANT:

@@ -32,6 +32,17 @@ class EditConflict(ValidationError):
     """Someone else saved the record since this user loaded it."""
 
 
+def _departments_at(scope: Scope, institution: Institution, round_id: int) -> frozenset[str]:
+    """The departments the user takes part for at this institution (Scope.departments_at)."""
+    return scope.departments_at(
+        "inspections.change",
+        county_code=institution.county_id,
+        sector=institution.sector,
+        institution_id=institution.pk,
+        round_id=round_id,
+    )
+
+
 def _require_institution(
     scope: Scope, permission: str, institution: Institution, round_id: int | None = None
 ) -> None:
@@ -129,7 +140,7 @@ def inspection_start(
         has_dormitory=has_dormitory,
         has_kitchen=has_kitchen,
         created_by=actor,
-        departments=sorted({g.department for g in scope.grants_for("inspections.change")}),
+        departments=sorted(_departments_at(scope, institution, round_.pk)),
     )
     inspection.inspectors.add(actor)
     return inspection
@@ -217,6 +228,10 @@ def inspection_save_draft(
         inspection.has_kitchen = has_kitchen
     if latitude is not None and longitude is not None:
         inspection.latitude, inspection.longitude = latitude, longitude
+    if answers:
+        # Who answers takes part: once education does, education leads and concludes.
+        taking_part = _departments_at(scope, inspection.institution, inspection.round_id)
+        inspection.departments = sorted(set(inspection.departments or ()) | taking_part)
     inspection.save()
     inspection.inspectors.add(actor)
     items = {i.code: i for i in applicable_items(inspection=inspection, scope=scope)}
@@ -245,10 +260,17 @@ def inspection_submit(
     rectify_deadline: dt.date | None,
     summary: str = "",
 ) -> Inspection:
-    """Lock the record, turn every non-compliant answer into a problem, group them into tasks."""
+    """Lock the record, turn every non-compliant answer into a problem, group them into tasks.
+
+    Only the leading department submits (`Scope.may_conclude`, as for amendments): submitting
+    sets the conclusion and summary. Another department's part is its answers, which the
+    shared draft already holds; the record waits as a draft for the lead's submission.
+    """
     _require_institution(
         scope, "inspections.change", inspection.institution, round_id=inspection.round_id
     )
+    if not scope.may_conclude(inspection):
+        raise PermissionDenied(_("检查结论由教育部门填写后提交"))
     # Lock first: a photo being stored and this submit must not interleave.
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status != Inspection.Status.DRAFT:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, RawPostDataException
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from accounts.mixins import ScopedViewMixin
 from accounts.roles import Section
 from accounts.scope import get_in_scope_or_404
 from institutions.selectors import institution_list
+from ops.text import JsonRefused, parse_json, small_int
 
 from . import amendments, evidence, selectors, services
 from .models import Answer, Evidence, Inspection
@@ -143,6 +143,9 @@ def render_form(request, scope, inspection, *, errors=(), values=None, status=20
             "done": sum(g["done"] for g in sections),
             "total": sum(g["total"] for g in sections),
             "results": Inspection.Result.choices,
+            # A department joining education's inspection fills its sections; education
+            # concludes and submits the record (Scope.may_conclude, as for amendments).
+            "can_conclude": scope.may_conclude(inspection),
             "submit_errors": errors,
             "values": values or {"result": "", "rectify_deadline": "", "summary": ""},
             "min_deadline": timezone.localdate().isoformat(),
@@ -181,6 +184,8 @@ class InspectionView(InspectionAccessMixin, View):
             for item in items
             if item.section in own and item.answer_type == item.AnswerType.COMPLIANCE
         ]
+        # The conclusion and summary only for the department that leads the inspection.
+        can_conclude = can_amend and self.scope.may_conclude(inspection)
         return render(
             request,
             "inspections/inspection_detail.html",
@@ -191,6 +196,7 @@ class InspectionView(InspectionAccessMixin, View):
                 "amendments": _amendments(inspection),
                 "inspectors": inspection.inspectors.all(),
                 "can_amend": can_amend,
+                "can_conclude": can_conclude,
                 "amendable": amendable,
                 "answer_values": Answer.Value.choices,
                 "results": Inspection.Result.choices,
@@ -228,13 +234,19 @@ def _amendments(inspection: Inspection) -> list:
 
 
 def _decimal_or_none(raw, low: int, high: int) -> Decimal | None:
+    """A coordinate: None when absent or out of range; ValueError when not a number at all
+    ("NaN" compared with a bound raised InvalidOperation, a 500)."""
     if raw in (None, ""):
         return None
+    if isinstance(raw, bool):
+        raise ValueError(raw)
     try:
-        value = Decimal(str(raw)).quantize(Decimal("0.000001"))
+        value = Decimal(str(raw))
     except (InvalidOperation, ValueError):
-        return None
-    return value if low <= value <= high else None
+        raise ValueError(raw) from None
+    if not value.is_finite():
+        raise ValueError(raw)
+    return value.quantize(Decimal("0.000001")) if low <= value <= high else None
 
 
 def _number_ok(raw) -> bool:
@@ -258,8 +270,12 @@ class SaveView(InspectionAccessMixin, View):
     def post(self, request, pk):
         inspection = self.get_inspection()
         try:
-            payload = json.loads(request.body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            # Every string here is stored as free text: depth, NaN / Infinity, NUL, lone
+            # surrogates and control characters are refused before anything is saved.
+            payload = parse_json(request.body, text="multiline")
+        except JsonRefused as exc:
+            return _json_error(str(exc))
+        except RawPostDataException:  # a multipart form, its stream already read: not JSON
             return _json_error(_("提交的内容格式不正确"))
         if not isinstance(payload, dict):
             return _json_error(_("提交的内容格式不正确"))
@@ -278,14 +294,19 @@ class SaveView(InspectionAccessMixin, View):
             if isinstance(payload.get(name), bool):
                 flags[name] = payload[name]
         try:
+            latitude = _decimal_or_none(payload.get("latitude"), -90, 90)
+            longitude = _decimal_or_none(payload.get("longitude"), -180, 180)
+        except ValueError:
+            return _json_error(_("位置坐标不正确，请重新定位后再保存"))
+        try:
             inspection = services.inspection_save_draft(
                 inspection=inspection,
                 actor=request.user,
                 scope=self.scope,
                 version=version,
                 answers=answers,
-                latitude=_decimal_or_none(payload.get("latitude"), -90, 90),
-                longitude=_decimal_or_none(payload.get("longitude"), -180, 180),
+                latitude=latitude,
+                longitude=longitude,
                 **flags,
             )
         except services.EditConflict as exc:
@@ -300,6 +321,20 @@ class SaveView(InspectionAccessMixin, View):
         )
 
 
+def _taken_at(value: str) -> dt.datetime | None:
+    """When the phone says the photo was taken, or None. The time is a hint, never a reason
+    to lose the photo: one malformed, impossible ("2023-02-30") or from before phones had
+    clocks (year 1 at +14:00 is a year PostgreSQL stores but Python cannot read back) is
+    dropped, as evidence_add drops one far in the future."""
+    try:
+        taken_at = parse_datetime(value or "")
+    except ValueError:
+        return None
+    if taken_at is None or taken_at.year < 1970:
+        return None
+    return taken_at
+
+
 class PhotoUploadView(InspectionAccessMixin, View):
     permission = "inspections.change"
 
@@ -310,7 +345,7 @@ class PhotoUploadView(InspectionAccessMixin, View):
             return _json_error(_("请选择要上传的照片"))
         if upload.size > evidence.MAX_UPLOAD_BYTES:
             return _json_error(_("“%(name)s”超过 15 MB，请压缩后再上传") % {"name": upload.name})
-        taken_at = parse_datetime(request.POST.get("taken_at", "") or "")
+        taken_at = _taken_at(request.POST.get("taken_at", ""))
         try:
             answer = evidence.answer_for_photos(
                 inspection=inspection, code=code, actor=request.user, scope=self.scope
@@ -378,10 +413,8 @@ class SubmitView(InspectionAccessMixin, View):
                 deadline = None
             if deadline is None:
                 errors.append(_("整改期限格式不正确"))
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = None
+        version = small_int(request.POST.get("version", ""))
+        if version is None:
             errors.append(_("缺少记录版本号，请刷新页面"))
         if not errors:
             try:

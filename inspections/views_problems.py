@@ -328,11 +328,13 @@ class NoticeView(ScopedViewMixin, TemplateView):
             .select_related("round__region", "institution", "site"),
             pk=self.kwargs["pk"],
         )
-        # Every problem of the inspection, whichever department's: the notice is one
-        # document handed to the institution to sign, not a view of the reader's sections.
-        # Anyone who may open the inspection may print it. Withdrawn ones were never problems.
+        # Through the problem list's selector: the reader's sections only, as on the
+        # inspection page and in the API (a fire officer never reads a §四 minors finding).
+        # Education owns every section, so its notice is the whole one. Withdrawn ones were
+        # never problems.
         findings = (
-            Finding.objects.filter(task__inspection=inspection)
+            selectors.finding_list(scope=self.scope)
+            .filter(task__inspection=inspection)
             .exclude(status=Finding.Status.WITHDRAWN)
             .select_related("task", "item")
             .order_by("item__order", "item__code", "id")
@@ -348,12 +350,32 @@ class NoticeView(ScopedViewMixin, TemplateView):
             address=inspection.site.address if inspection.site else inspection.institution.address,
             inspectors="、".join(str(u) for u in inspection.inspectors.order_by("id")),
             findings=findings,
+            coverage=self._coverage(),
             bureau=bureau,
             number=_("%(region)s安检〔%(year)d〕第 %(n)d 号")
             % {"region": short, "year": submitted.year, "n": inspection.pk},
             inspected_on=submitted.date(),
             **kwargs,
         )
+
+    def _coverage(self) -> dict | None:
+        """What a reader of only some sections' notice covers; None for the whole notice.
+
+        Their notice lists only their sections' problems, so it must say so and may never
+        say the inspection found nothing: the conclusion may rest on problems they don't see.
+        """
+        sections = self.scope.sections(self.permission)
+        if sections >= set(Section.values):
+            return None
+        departments = self.scope.departments(self.permission)
+        return {
+            "departments": "、".join(
+                str(label) for value, label in Department.choices if value in departments
+            ),
+            "sections": "；".join(
+                str(label) for value, label in Section.choices if value in sections
+            ),
+        }
 
 
 urlpatterns: list = [

@@ -233,3 +233,38 @@ def test_a_photo_taken_offline_survives_a_closed_page_and_goes_up_when_the_form_
     expect(again.locator("#inspection-form")).to_have_attribute("data-photos-pending", "0")
     assert again.evaluate("document.documentElement.scrollWidth") <= 360
     assert Evidence.objects.count() == 1
+
+
+def test_a_fire_officer_fills_section_two_of_educations_draft_and_leaves_the_conclusion(
+    page, live_server, cast, places
+):
+    from accounts.scope import scope_for
+    from inspections import services
+
+    from .factories import UserFactory
+
+    campaign_seed_2023(province_code="140000")
+    inspection = services.inspection_start(
+        institution=places.xiaodian, actor=cast.xiaodian, scope=scope_for(cast.xiaodian)
+    )
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/accounts/login/?next=/inspections/{inspection.pk}/")
+    page.get_by_label("用户名").fill(fire.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("inspection-title")).to_have_text(places.xiaodian.name)
+    # Section 二 only, autosaved as on education's form; the conclusion is education's.
+    expect(page.locator(".inspection-section")).to_have_count(1)
+    page.get_by_role("button", name="本节全部合规").click()
+    expect(page.get_by_test_id("save-state")).to_have_text(SAVED)
+    expect(page.get_by_test_id("conclusion-by-lead")).to_contain_text(
+        "检查结论由教育部门填写后提交"
+    )
+    expect(page.get_by_test_id("submit-inspection")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert errors == []
+    answers = Answer.objects.filter(inspection=inspection)
+    assert answers.exists() and set(answers.values_list("item__section", flat=True)) == {"二"}
+    assert Inspection.objects.get(pk=inspection.pk).status == "draft"

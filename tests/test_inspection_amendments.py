@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification
+from accounts.models import Notification, RoleGrant
 from accounts.scope import scope_for
 from inspections import amendments, selectors, services
-from inspections.models import Amendment, Answer, Finding, Inspection, RectificationTask
+from inspections.models import Amendment, Answer, Finding, Inspection, RectificationTask, Round
+from sampling.models import Assignment, Draw, PoolMember
 
-from .factories import UserFactory
+from .factories import InstitutionFactory, UserFactory
+from .test_inspections import answer_all, start, submit
 from .test_problems import inspected, seed_campaign
 
 
@@ -216,6 +218,140 @@ def test_an_officer_corrects_only_the_sections_of_their_department(cast, record)
     assert record.tasks.get(department="fire").findings.get().item.code == "2.01"
 
 
+# -- who may change the conclusion ------------------------------------------------------
+
+# Department users as in the demo: 太原市 fire, province public security, province sports;
+# each with an item of their own section to correct and one of another's.
+OTHER_DEPARTMENTS = [
+    pytest.param(("department_user", "140100", "fire"), "culture_art", "2.01", "1.01", id="fire"),
+    pytest.param(
+        ("department_user", "140000", "public_security"),
+        "culture_art",
+        "4.02",
+        "1.01",
+        id="police",
+    ),  # fmt: skip
+    pytest.param(("department_user", "140000", "sports"), "sports", "1.05", "2.01", id="sports"),
+]
+
+
+@pytest.mark.parametrize(("grant", "sector", "own", "other"), OTHER_DEPARTMENTS)
+def test_another_department_cannot_change_the_conclusion_or_summary(
+    client, cast, campaign, grant, sector, own, other
+):
+    record = inspected(
+        cast.xiaodian, InstitutionFactory(county_id="140105", sector=sector), ("1.01",)
+    )
+    summary = "教育局检查意见：限期整改"
+    amend(cast.xiaodian, record, summary=summary)
+    user = UserFactory(grant=grant)
+    before = snapshot(record)
+    with pytest.raises(PermissionDenied):
+        amend(user, record, result="suspend")
+    with pytest.raises(PermissionDenied):
+        amend(user, record, summary="已全部整改，无问题")
+    # Nor another section's answers (this already held; kept so it stays so).
+    with pytest.raises(PermissionDenied):
+        amend(user, record, notes={other: "改写他人检查项"})
+    # Not even beside a correction of their own section's answer.
+    with pytest.raises(PermissionDenied):
+        amend(user, record, values={own: "non_compliant"}, result="suspend")
+    client.force_login(user)
+    url = reverse("inspections:amend", args=[record.pk])
+    for data in (
+        {"result": "suspend", "reason": "停业"},
+        {"summary": "已全部整改，无问题", "reason": "改写"},
+        {"item": own, "value": "non_compliant", "result": "suspend", "reason": "停业"},
+    ):
+        assert client.post(url, data).status_code == 403
+    assert snapshot(record) == before
+    # The page offers them their own items, without the conclusion or the summary.
+    page = client.get(reverse("inspections:detail", args=[record.pk])).content.decode()
+    assert f'<option value="{own}">' in page and f'<option value="{other}">' not in page
+    assert 'name="result"' not in page and 'name="summary"' not in page
+    # Their own section's answers they still correct.
+    response = client.post(
+        url, {"item": own, "value": "non_compliant", "note": "复核发现问题", "reason": "复核"}
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.result, record.summary) == ("rectify", summary)
+    assert Answer.objects.get(inspection=record, item__code=own).value == "non_compliant"
+    assert Finding.objects.get(item__code=own).description == "复核发现问题"
+
+
+def test_a_correction_that_would_change_the_conclusion_is_left_to_education(cast, record):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    amend(cast.xiaodian, record, values={"2.22": "non_compliant"})
+    amend(cast.xiaodian, record, values={"1.01": "compliant"})
+    before = snapshot(record)
+    # The last problem withdrawn means the conclusion must become 合格: not fire's to set.
+    with pytest.raises(ValidationError, match="检查结论由教育部门更正"):
+        amend(fire, record, values={"2.22": "compliant"})
+    assert snapshot(record) == before
+    amend(cast.xiaodian, record, values={"2.22": "compliant"}, result="compliant")
+
+
+def test_the_inspections_own_department_still_changes_conclusion_and_summary(client, cast, record):
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("inspections:detail", args=[record.pk])).content.decode()
+    assert 'name="result"' in page and 'name="summary"' in page
+    url = reverse("inspections:amend", args=[record.pk])
+    assert client.post(url, {"result": "suspend", "reason": "复查仍未整改"}).status_code == 302
+    assert client.post(url, {"summary": "责令停业整改", "reason": "补充"}).status_code == 302
+    record.refresh_from_db()
+    assert (record.result, record.summary) == ("suspend", "责令停业整改")
+    # City and province education staff lead it too.
+    amend(cast.taiyuan, record, result="rectify")
+    amend(cast.province, record, summary="省级督导意见")
+    assert Amendment.objects.count() == 4
+
+
+def test_a_record_made_by_a_department_alone_is_concluded_by_that_department(cast, record):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    sports = UserFactory(grant=("department_user", "140000", "sports"))
+    # A joint record (as the demo's) is education's to conclude.
+    Inspection.objects.filter(pk=record.pk).update(departments=["education", "fire"])
+    record.refresh_from_db()
+    assert not scope_for(fire).may_conclude(record)
+    assert scope_for(cast.xiaodian).may_conclude(record)
+    Inspection.objects.filter(pk=record.pk).update(departments=["fire"])
+    record.refresh_from_db()
+    assert scope_for(fire).may_conclude(record) and scope_for(cast.xiaodian).may_conclude(record)
+    assert not scope_for(sports).may_conclude(record)
+    # Only through a grant that reaches the record: 平城区's officer is no lead here.
+    assert not scope_for(cast.pingcheng).may_conclude(record)
+
+
+def test_a_refused_conclusion_leaves_the_public_disclosure_alone(client, cast, record):
+    from .test_disclosure import public_page, publish
+
+    campaign = record.round.campaign
+    publish(cast.province, campaign)
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    client.force_login(fire)
+    url = reverse("inspections:amend", args=[record.pk])
+    assert client.post(url, {"result": "suspend", "reason": "停业"}).status_code == 403
+    assert record.institution.name not in public_page(client, campaign)
+    # The same correction by the record's own department is what the public page shows.
+    amend(cast.xiaodian, record, result="suspend")
+    page = public_page(client, campaign)
+    assert record.institution.name in page and "停业整改" in page
+
+
+def test_another_region_is_404_before_the_department_is_asked(client, cast, places, campaign):
+    other = inspected(cast.pingcheng, places.pingcheng, ("1.01",))
+    before = snapshot(other)
+    client.force_login(UserFactory(grant=("department_user", "140100", "fire")))
+    url = reverse("inspections:amend", args=[other.pk])
+    assert client.post(url, {"result": "suspend", "reason": "停业"}).status_code == 404
+    assert (
+        client.post(url, {"item": "2.01", "value": "non_compliant", "reason": "x"}).status_code
+        == 404
+    )
+    assert snapshot(other) == before
+
+
 # -- the page ---------------------------------------------------------------------------
 
 
@@ -308,3 +444,70 @@ def test_on_a_phone_an_officer_corrects_an_item_and_its_problem_is_withdrawn(
     page.goto(live_server.url + reverse("inspections:problems") + "?status=withdrawn")
     page.get_by_test_id("problem-cards").get_by_role("link").first.click()
     expect(page.get_by_test_id("withdrawn-reason")).to_contain_text("复核照片，该项实际合规")
+
+
+# -- who leads a shared draft: only departments whose grant reaches the institution ------
+
+
+def test_a_draft_fire_started_and_education_filled_is_concluded_by_education(
+    cast, places, campaign
+):
+    fire = UserFactory(grant=("county_officer", "140105", "fire"))
+    draft = start(fire, places.xiaodian)
+    assert draft.departments == ["fire"]
+    answer_all(cast.xiaodian, draft)
+    draft.refresh_from_db()
+    assert draft.departments == ["education", "fire"]
+    # Education took part, so education leads: fire may no longer set the conclusion.
+    assert not scope_for(fire).may_conclude(draft)
+    with pytest.raises(PermissionDenied):
+        submit(fire, draft, result="suspend")
+    draft.refresh_from_db()
+    assert (draft.status, draft.result) == ("draft", "")
+    submit(cast.xiaodian, draft, result="compliant")
+
+
+def test_a_grant_that_does_not_reach_the_institution_adds_no_department(cast, places, campaign):
+    fire = UserFactory(grant=("county_officer", "140105", "fire"))
+    RoleGrant.objects.create(
+        user=fire, role="county_officer", region_id="140213", department="public_security"
+    )
+    RoleGrant.objects.create(user=fire, role="county_officer", region_id="140213")  # education
+    draft = start(fire, places.xiaodian)
+    answer_all(fire, draft)
+    draft.refresh_from_db()
+    assert draft.departments == ["fire"]
+    answer_all(cast.xiaodian, draft)
+    draft.refresh_from_db()
+    # Their education grant in 平城区 makes them no lead of a 小店区 record.
+    assert draft.departments == ["education", "fire"]
+    assert not scope_for(fire).may_conclude(draft)
+    with pytest.raises(PermissionDenied):
+        submit(fire, draft, result="suspend")
+
+
+def test_a_drawn_inspector_acts_only_for_the_department_they_were_drawn_for(cast, places, campaign):
+    round_ = Round.objects.create(campaign=campaign, level="city", region_id="140100")
+    fire = UserFactory(grant=("county_officer", "140106", "fire"))
+    RoleGrant.objects.create(user=fire, role="county_officer", region_id="140213")  # education
+    PoolMember.objects.create(
+        round=round_, user=fire, department="fire", home_region_id="140106", added_by=cast.taiyuan
+    )
+    draw = Draw.objects.create(
+        round=round_, status="confirmed", algorithm="test", seed="1", frame_size=1,
+        frame_sha256="0" * 64, required_institutions=1,
+    )  # fmt: skip
+    assignment = Assignment.objects.create(
+        draw=draw, round=round_, institution=places.xiaodian, kind="random"
+    )
+    assignment.inspectors.add(fire)
+    draft = start(fire, places.xiaodian)
+    assert (draft.round, draft.departments) == (round_, ["fire"])
+    answer_all(cast.xiaodian, draft)
+    draft.refresh_from_db()
+    assert draft.departments == ["education", "fire"]
+    # Drawn as a fire officer: their education grant elsewhere does not lead the record.
+    assert not scope_for(fire).may_conclude(draft)
+    with pytest.raises(PermissionDenied):
+        submit(fire, draft, result="suspend")
+    submit(cast.xiaodian, draft, result="compliant")

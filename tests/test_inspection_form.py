@@ -400,6 +400,64 @@ def test_a_draft_reads_only_for_a_user_who_may_not_change_it(client, cast, inspe
     assert "填写中" in page.content.decode()
 
 
+def test_a_department_fills_its_part_of_educations_draft_and_leaves_the_conclusion(
+    client, cast, places, campaign, inspection
+):
+    from .test_disclosure import public_page, publish
+
+    publish(cast.province, campaign)
+    answer_everything(cast.xiaodian, inspection)
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    client.force_login(fire)
+    url = reverse("inspections:detail", args=[inspection.pk])
+    page = client.get(url).content.decode()
+    # Their own section, autosaved; no conclusion, summary or submit button, and why.
+    assert 'data-testid="section-二"' in page and 'data-testid="section-一"' not in page
+    assert 'name="result"' not in page and 'name="summary"' not in page
+    assert 'data-testid="submit-inspection"' not in page
+    assert "检查结论由教育部门填写后提交" in page
+    # Autosave (and the offline queue behind it) carries answers only: the rest is ignored.
+    response = save(
+        client, inspection, {"2.22": {"value": "non_compliant", "note": "消防通道堵塞"}},
+        result="suspend", summary="责令停业", status="submitted",
+    )  # fmt: skip
+    assert response.status_code == 200
+    # Nor does the API write an inspection.
+    api = reverse("api:inspection-detail", args=[inspection.pk])
+    for method in (client.patch, client.put):
+        response = method(api, {"result": "suspend"}, content_type="application/json")
+        assert response.status_code == 405
+    inspection.refresh_from_db()
+    submit_url = reverse("inspections:submit", args=[inspection.pk])
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    submit = {"result": "suspend", "summary": "责令停业", "version": inspection.version,
+              "rectify_deadline": deadline.isoformat()}  # fmt: skip
+    assert client.post(submit_url, submit).status_code == 403
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.result, inspection.summary) == ("draft", "", "")
+    assert inspection.answers.get(item__code="2.22").note == "消防通道堵塞"
+    assert places.xiaodian.name not in public_page(client, campaign)
+    # Education's form offers the conclusion, and its submit is what the public page shows.
+    client.force_login(cast.xiaodian)
+    page = client.get(url).content.decode()
+    assert 'name="result"' in page and 'name="summary"' in page
+    assert "检查结论由教育部门填写后提交" not in page
+    upload(client, inspection, "2.22", jpeg())
+    inspection.refresh_from_db()
+    submit["version"] = inspection.version
+    assert client.post(submit_url, submit).status_code == 302
+    assert places.xiaodian.name in public_page(client, campaign)
+
+
+def test_a_departments_own_draft_offers_it_the_conclusion(client, places, campaign):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    own = services.inspection_start(institution=places.xiaodian, actor=fire, scope=scope_for(fire))
+    client.force_login(fire)
+    page = client.get(reverse("inspections:detail", args=[own.pk])).content.decode()
+    assert 'name="result"' in page and 'name="summary"' in page
+    assert 'data-testid="submit-inspection"' in page
+
+
 # -- amend ---------------------------------------------------------------------------------
 
 

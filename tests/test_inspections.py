@@ -303,14 +303,75 @@ def test_a_joint_inspection_cannot_be_submitted_past_another_sections_problems(
     cast, officer, places, campaign
 ):
     fire = UserFactory(grant=("department_user", "140100", "fire"))
-    inspection = start(officer, places.xiaodian)
+    # Education found a problem in section 一 of fire's record. Education answering makes
+    # it education's to conclude now; a record fire leads (one made before departments
+    # followed the answers) shows fire's submit still answers for every section.
+    inspection = start(fire, places.xiaodian)
     answer_all(officer, inspection, non_compliant=["1.01"])
     photograph(officer, inspection, "1.01")
+    Inspection.objects.filter(pk=inspection.pk).update(departments=["fire"])
     # The fire officer sees only section 二, but the record they submit is the whole record.
     with pytest.raises(ValidationError, match="检查结论不能为“合格”"):
         submit(fire, inspection, result="compliant")
     submit(fire, inspection, result="rectify")
     assert list(Finding.objects.values_list("item__code", flat=True)) == ["1.01"]
+
+
+@pytest.mark.parametrize(
+    ("grant", "own"),
+    [
+        pytest.param(("department_user", "140100", "fire"), "2.22", id="city-fire"),
+        pytest.param(("county_officer", "140105", "fire"), "2.22", id="county-fire"),
+        pytest.param(("department_user", "140000", "public_security"), "4.02", id="police"),
+    ],
+)
+def test_a_department_joining_educations_inspection_saves_its_part_but_cannot_submit_it(
+    cast, officer, places, campaign, grant, own
+):
+    user = UserFactory(grant=grant)
+    inspection = start(officer, places.xiaodian)
+    answer_all(officer, inspection)
+    # Their own sections' answers go into the shared draft, as they type.
+    inspection.refresh_from_db()
+    answer_all(user, inspection, non_compliant=[own])
+    photograph(user, inspection, own)
+    inspection.refresh_from_db()
+    before = (inspection.status, inspection.version, inspection.result, inspection.summary)
+    # The conclusion and summary are education's: a submit carrying them is refused whole
+    # (the public disclosure lists suspensions from them).
+    with pytest.raises(PermissionDenied, match="检查结论由教育部门填写后提交"):
+        services.inspection_submit(
+            inspection=inspection, actor=user, scope=scope_for(user), version=inspection.version,
+            result="suspend", rectify_deadline=timezone.localdate() + dt.timedelta(days=7),
+            summary="已全部整改，无问题",
+        )  # fmt: skip
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.version, inspection.result, inspection.summary) == before
+    assert not RectificationTask.objects.exists() and not Finding.objects.exists()
+    # Education concludes the record, the department's part in it.
+    submit(officer, inspection, result="suspend")
+    assert list(Finding.objects.values_list("item__code", flat=True)) == [own]
+    assert Inspection.objects.get(pk=inspection.pk).result == "suspend"
+
+
+def test_a_department_concludes_its_own_inspection(cast, officer, places, campaign):
+    fire = UserFactory(grant=("department_user", "140100", "fire"))
+    inspection = start(fire, places.xiaodian)
+    answer_all(officer, inspection, non_compliant=["2.22"])
+    photograph(officer, inspection, "2.22")
+    # Education answering made it education's; a record education took no part in (made
+    # before departments followed the answers) is concluded by the department that made it.
+    Inspection.objects.filter(pk=inspection.pk).update(departments=["fire"])
+    inspection.refresh_from_db()
+    services.inspection_submit(
+        inspection=inspection, actor=fire, scope=scope_for(fire), version=inspection.version,
+        result="suspend", rectify_deadline=timezone.localdate() + dt.timedelta(days=3),
+        summary="消防通道堵塞，责令停业整改",
+    )  # fmt: skip
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.result, inspection.summary) == (
+        "submitted", "suspend", "消防通道堵塞，责令停业整改",
+    )  # fmt: skip
 
 
 def test_a_fire_officer_alone_cannot_submit_with_education_items_unanswered(

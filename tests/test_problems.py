@@ -342,14 +342,62 @@ def test_the_notice_lists_each_problem_its_requirement_and_deadline(client, cast
     assert "依法依规" in body and "js/print.js" in body and "data-print" in body
 
 
-def test_the_notice_lists_every_problem_even_to_a_reader_of_one_section(client, cast, places, both):
-    fire = UserFactory(grant=("department_user", "140105", "fire"))
-    client.force_login(fire)
-    assert listed(client) == [(places.xiaodian.name, "2.22")]  # the list stays sectioned
-    body = client.get(reverse("inspections:notice", args=[both[0].pk])).content.decode()
-    for code in ("1.01", "2.22"):
-        assert finding(places.xiaodian, code).item.text in body
-    assert body.count('<td class="num">') == 2
+@pytest.mark.parametrize(
+    ("grant", "sector", "shown"),
+    [
+        pytest.param(("department_user", "140100", "fire"), "culture_art", "2.22", id="fire"),
+        pytest.param(("department_user", "140000", "sports"), "sports", "1.01", id="sports"),
+    ],
+)
+def test_the_notice_shows_a_department_only_its_own_sections_problems(
+    client, cast, campaign, grant, sector, shown
+):
+    institution = InstitutionFactory(county_id="140105", sector=sector)
+    record = inspected(cast.xiaodian, institution, ("1.01", "2.22", "4.02"))
+    problems = {f.item.code: f for f in Finding.objects.filter(task__inspection=record)}
+    client.force_login(UserFactory(grant=grant))
+    body = client.get(reverse("inspections:notice", args=[record.pk])).content.decode()
+    # The same sections as the inspection page and the problem list: 四 (minors) is
+    # public security's and education's, and its finding is not even hinted at.
+    assert problems[shown].item.text in body and problems[shown].description in body
+    for code in {"1.01", "2.22", "4.02"} - {shown}:
+        assert problems[code].item.text not in body and problems[code].description not in body
+    assert body.count('<td class="num">') == 1
+    client.force_login(cast.xiaodian)
+    body = client.get(reverse("inspections:notice", args=[record.pk])).content.decode()
+    for problem in problems.values():
+        assert problem.item.text in body and problem.description in body
+    assert body.count('<td class="num">') == 3
+
+
+@pytest.mark.parametrize(
+    ("grant", "covers"),
+    [
+        pytest.param(("department_user", "140100", "fire"), "消防救援部门负责的检查项（二、消防安全）", id="fire"),
+        pytest.param(
+            ("department_user", "140000", "sports"),
+            "体育部门负责的检查项（一、机构安全管理；六、安全教育宣传）",
+            id="sports",
+        ),
+    ],
+)  # fmt: skip
+def test_a_departments_notice_says_what_it_covers_and_never_that_nothing_was_found(
+    client, cast, campaign, grant, covers
+):
+    # The only problem is §四 (minors), hidden from both; the conclusion is 限期整改.
+    record = inspected(
+        cast.xiaodian, InstitutionFactory(county_id="140105", sector="sports"), ("4.02",)
+    )
+    client.force_login(UserFactory(grant=grant))
+    body = client.get(reverse("inspections:notice", args=[record.pk])).content.decode()
+    assert f"本通知书仅列出{covers}" in body and "限期整改" in body
+    assert "本部门负责的检查项未发现问题" in body and "按上述要求" not in body
+    assert "未发现安全问题" not in body and "本次检查未发现问题" not in body
+    # Education reads the whole notice: no note on what it covers.
+    client.force_login(cast.xiaodian)
+    body = client.get(reverse("inspections:notice", args=[record.pk])).content.decode()
+    assert "本通知书仅列出" not in body and "未发现" not in body
+    assert body.count('<td class="num">') == 1
 
 
 def test_the_notice_of_a_draft_or_another_county_is_404(client, cast, places, both):
