@@ -4,7 +4,7 @@ For each URL pattern the walk knows (tests/test_url_walk.py), each cast member P
 data and JSON carrying control characters, NUL, lone surrogates, NaN, huge strings and
 deeply nested values into every field name any form or serializer of the project declares
 (plus the hidden fields of the page's own form, so a version check does not stop the
-request before validation). API resources are also sent PUT and PATCH.
+request before validation). API resources are also sent PATCH (or PUT).
 
 Nothing may answer 500; a refused request (4xx) must leave every table as it was; and no
 stored text may end up carrying a control character.
@@ -27,13 +27,16 @@ from .test_url_walk import CAST, EXPECT
 # C0 and C1 controls (NUL apart, it has its own payload), in Chinese text as a user types it.
 CONTROL = "博雅\x0b舞蹈\x1f培训\x85学校\x7f"
 NUL = "博雅\x00舞蹈"
-HUGE = "x" * 8000  # over any field's length, yet 216 of them stay under the 2.5 MB body limit
+HUGE = "x" * 4000  # over any field's length (2,000 at most), in every field name at once
 HUGE_NUMBER = "9" * 400
 # Tables a refused request may still touch: the audit trail of the refusal, lock-out
 # counters and sessions of the login itself.
 LOG_TABLES = {"accounts_auditevent", "django_session"}
 # A page that shows its form again with errors has refused the write too.
 FORM_ERRORS = re.compile(rb"errorlist|invalid-feedback|is-invalid|alert-danger")
+# One member of each role gets every payload; the others (a second county officer, roles
+# without the right) get the first, which is as far as their request goes.
+EVERY_PAYLOAD = {"pingcheng", "taiyuan", "province", "admin"}
 REFUSED = {400, 401, 403, 404, 405, 409, 413, 415, 422, 429}
 
 
@@ -65,12 +68,27 @@ def _field_names() -> list[str]:
     return sorted(names - {"csrfmiddlewaretoken"})
 
 
+def _tables() -> list[str]:
+    tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True)} - LOG_TABLES
+    return sorted(t for t in tables if not t.startswith("axes_"))
+
+
+def _writes_seen() -> int:
+    """Rows this transaction has inserted, updated or deleted so far (a cheap counter: when
+    it has not moved, nothing was written; when it has, the md5 below decides, since rows a
+    rolled-back savepoint wrote are counted too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [_tables()],
+        )
+        return cursor.fetchone()[0]
+
+
 def _fingerprint() -> dict[str, str]:
     """An md5 of every table's rows, in one query (the test database is small)."""
-    tables = sorted(
-        {m._meta.db_table for m in apps.get_models(include_auto_created=True)} - LOG_TABLES
-    )
-    tables = [t for t in tables if not t.startswith("axes_")]
+    tables = _tables()
     parts = [
         f"SELECT '{t}', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM {t} x"  # noqa: S608
         for t in tables
@@ -98,13 +116,15 @@ def _stored_controls() -> list[tuple[str, str]]:
 
 
 def _write_methods(view) -> list[str]:
-    """The write methods a view answers (a function view: POST, to be sure)."""
+    """The write methods a view answers (a function view: POST, to be sure). PUT is left out
+    where PATCH is offered: both run the same serializer's validation."""
     if hasattr(view, "actions"):  # a DRF viewset route
-        return [m for m in ("post", "put", "patch") if m in view.actions]
-    view_class = getattr(view, "cls", None) or getattr(view, "view_class", None)
-    if view_class is None:
-        return ["post"]
-    return [m for m in ("post", "put", "patch") if hasattr(view_class, m)]
+        methods = [m for m in ("post", "put", "patch") if m in view.actions]
+    elif view_class := getattr(view, "cls", None) or getattr(view, "view_class", None):
+        methods = [m for m in ("post", "put", "patch") if hasattr(view_class, m)]
+    else:
+        methods = ["post"]
+    return [m for m in methods if not (m == "put" and "patch" in methods)]
 
 
 def _writes(patterns=None, namespace="") -> dict[str, list[str]]:
@@ -149,7 +169,8 @@ def _nested(depth: int) -> str:
 
 def _payloads(names: list[str], hidden: dict[str, str]):
     """(description, kwargs for the test client) of each hostile request."""
-    for label, text in (("control", CONTROL), ("nul", NUL), ("huge", HUGE)):
+    # NUL travels in the JSON payload below: in a form value it meets the same rule as CONTROL.
+    for label, text in (("control", CONTROL), ("huge", HUGE)):
         data = {name: text for name in names} | hidden
         yield label, {"data": data}
     yield "huge number", {"data": {name: HUGE_NUMBER for name in names} | hidden}
@@ -190,9 +211,11 @@ def test_no_write_fails_or_half_writes_under_hostile_input(name, client, cast, p
         page = client.get(url)
         html = page.status_code == 200 and not is_api and not page.streaming
         hidden = _hidden(page.content) if html else {}
-        before = _fingerprint()
+        before, seen = _fingerprint(), _writes_seen()
         for method in methods:
             for label, kwargs in _payloads(names, hidden):
+                if member not in EVERY_PAYLOAD and label != "control":
+                    break
                 response = getattr(client, method)(url, **kwargs)
                 where = f"{method.upper()} {url} as {member} with {label}"
                 assert response.status_code < 500, where
@@ -204,9 +227,10 @@ def test_no_write_fails_or_half_writes_under_hostile_input(name, client, cast, p
                     and FORM_ERRORS.search(response.content)
                 )
                 if not refused:
-                    before = _fingerprint()
+                    before, seen = _fingerprint(), _writes_seen()
                     continue
-                assert _fingerprint() == before, f"{where}: refused but wrote"
+                if _writes_seen() != seen:
+                    assert _fingerprint() == before, f"{where}: refused but wrote"
                 if response.status_code in (401, 403, 404, 405) and label == "control":
                     break  # not this member's door: the other payloads meet the same
     assert _stored_controls() == [], f"{name}: a control character was stored"
