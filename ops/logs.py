@@ -12,7 +12,7 @@ import contextvars
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -103,6 +103,15 @@ def _hide(text: str, values: list[str]) -> str:
     return text
 
 
+def _hide_args(args, values: list[str]):
+    def hide(arg):
+        return arg if isinstance(arg, int | float) else _hide(str(arg), values)
+
+    if isinstance(args, Mapping):
+        return {key: hide(arg) for key, arg in args.items()}
+    return tuple(hide(arg) for arg in args)
+
+
 def _hide_in_traceback(text: str, values: list[str]) -> str:
     # Only the exception messages: frame lines ("  File …") and their source lines are the
     # code's own text, and a short value must not garble them.
@@ -119,7 +128,11 @@ class PrivacyFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         given = _given_values(record)
-        record.msg = _hide(scrub(record.getMessage()), given)
+        if given and record.args:
+            # Only what the call was given: the message template is the code's own text,
+            # and a short value ("fee") must not eat into its words.
+            record.args = _hide_args(record.args, given)
+        record.msg = scrub(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)

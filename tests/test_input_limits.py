@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -202,6 +203,19 @@ def test_a_failing_requests_log_lines_carry_no_raw_query_value(log_text):
     failure = next(r for r in records if r["level"] == "ERROR")
     assert "ValueError: unknown region" in failure["exception"]
     assert next(r for r in records if r.get("status") == 500)["path"] == "/fees/"
+
+
+def test_a_short_query_value_does_not_garble_the_codes_own_log_text(log_text):
+    # Only what a log call was given (its arguments, the exception's message) is searched
+    # for the request's values: "fee" must not eat into the code's own words.
+    def view(request):
+        logging.getLogger("fees").warning("no fee rule for %s", request.GET["q"])
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/fees/", {"q": "fee"})
+    assert RequestLogMiddleware(view)(request).status_code == 200
+    records = lines(log_text())
+    assert [r["message"] for r in records] == ["no fee rule for [输入值已隐去]", "request"]
 
 
 def test_a_refused_request_logs_no_raw_value_either(client, cast, log_text):
