@@ -13,6 +13,7 @@ NAVIGATION = [
     (_("从业人员"), "personnel:list", "staff.view"),
     (_("收费监管"), "fees:records", "fees.view"),
     (_("投诉举报"), "complaints:list", "complaints.view"),
+    (_("查处问责"), "enforcement:list", "enforcement.view"),
     (_("抽查抽样"), "sampling:rounds", "sampling.draw"),
     (_("安全宣传"), "campaign:publicity", "inspections.view"),
     (_("台账"), "ledgers:index", "dashboard.view"),

@@ -86,9 +86,12 @@ PERMISSIONS: dict[str, str] = {
     "fees.change": "维护收费记录、退费",
     "complaints.view": "查看投诉举报",
     "complaints.change": "受理投诉、移送公安",
+    "enforcement.view": "查看处理措施",
+    "enforcement.record": "登记处理措施（约谈、责令整改、停业整顿、罚款、移送、问责）",
     "summary.view": "查看工作总结",
     "summary.change": "编写、报送工作总结",
     "summary.review": "审核工作总结",
+    "summary.section": "编写本部门工作总结内容",
     "campaign.manage": "管理专项行动",
     "accounts.manage": "管理用户",
     "audit.view": "查看审计日志",
@@ -103,6 +106,7 @@ _READ = {
     "fees.view",
     "complaints.view",
     "summary.view",
+    "enforcement.view",
 }
 
 PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
@@ -116,6 +120,7 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "staff.change",
             "fees.change",
             "complaints.change",
+            "enforcement.record",
         }
     ),
     Role.CITY_STAFF: frozenset(
@@ -126,13 +131,28 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "sampling.draw",
             "complaints.change",
             "summary.change",
+            "enforcement.record",
         }
     ),
     Role.PROVINCE_STAFF: frozenset(
-        _READ | {"inspections.change", "sampling.draw", "summary.review"}
+        _READ | {"inspections.change", "sampling.draw", "summary.review", "enforcement.record"}
     ),
+    # A city's department users add their department's part to the city's work summary
+    # (the city education bureau gathers them, see SUMMARY_SECTION_DEPARTMENTS) and read it.
     Role.DEPARTMENT_USER: frozenset(
-        {"dashboard.view", "institutions.view", "inspections.view", "inspections.change"}
+        {
+            "dashboard.view",
+            "institutions.view",
+            "inspections.view",
+            "inspections.change",
+            "summary.view",
+            "summary.section",
+            # Department officers act on what they find (查处): fire rescue on fire-safety
+            # violations, public security on vetting failures, sector departments on their
+            # trades; which triggers follows their sections (enforcement/selectors.py).
+            "enforcement.view",
+            "enforcement.record",
+        }
     ),
     Role.VETTING_OFFICER: frozenset(
         {
@@ -165,6 +185,18 @@ EXTRA_PERMISSIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
         {"staff.view", "staff.reveal", "checks.record", "complaints.view"}
     ),
 }
+
+# The city work summary (工作总结): "各市教育行政部门要协调相关部门汇总梳理专项行动工作总结，
+# 于12月20日前报送省教育厅". Education receives it at the province; the city's other
+# departments each add their own part, which the city education bureau sends up with its own.
+SUMMARY_RECEIVING_DEPARTMENT = Department.EDUCATION
+SUMMARY_SECTION_DEPARTMENTS: tuple[str, ...] = (
+    Department.SCIENCE,
+    Department.CULTURE_TOURISM,
+    Department.SPORTS,
+    Department.PUBLIC_SECURITY,
+    Department.FIRE,
+)  # the notice's order (科技、文旅、体育、公安、消防), which the documents follow
 
 # The level of the region tree each role is granted on.
 LEVEL_BY_ROLE: dict[str, str] = {

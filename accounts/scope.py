@@ -1,12 +1,15 @@
 """The one place that decides what a user may see and change.
 
 A user holds grants: a role on a node of the region tree, for a department. From them
-the Scope answers four questions, and nothing else in the project answers them:
+the Scope answers these questions, and nothing else in the project answers them:
 
 - may this user do X at all?                      `scope.can("fees.view")`
 - which rows may they do X to?                    `scope.filter(queryset, "fees.view", ...)`
 - which checklist sections are theirs?            `scope.sections("inspections.view")`
 - may they set an inspection's conclusion?        `scope.may_conclude(inspection)`
+- do they receive a city's work summary, and
+  which departments' parts of it do they write?   `scope.receives_summary(city_code)`,
+                                                  `scope.summary_section_departments(city_code)`
 
 Pages, API views, exports and background jobs all ask here. Selectors filter their
 querysets through `Scope.filter`; views fetch single objects with `get_in_scope_or_404`,
@@ -30,6 +33,8 @@ from .roles import (
     PERMISSIONS_BY_ROLE,
     SECTIONS_BY_DEPARTMENT,
     SECTOR_BY_DEPARTMENT,
+    SUMMARY_RECEIVING_DEPARTMENT,
+    SUMMARY_SECTION_DEPARTMENTS,
     Department,
 )
 
@@ -265,6 +270,39 @@ class Scope:
             round_id=inspection.round_id,
         )
         return bool(acting & leads)
+
+    # -- city work summaries ------------------------------------------------------------
+
+    def receives_summary(self, city_code: str) -> bool:
+        """True when the user receives a city's work summary: may return or accept it.
+
+        The notice has each city send its summary "报送省教育厅": only a `summary.review`
+        grant of the education department that covers the city. Province staff of the other
+        five departments keep reading the summaries (their role's `summary.view`): the plan
+        is the six departments' joint one, each city's summary carries their departments'
+        parts, and the province's supervision check is made "联合科技、文旅、体育、公安、消防"
+        (§四(三)); but the decision on a city's report is the education department's.
+        """
+        return any(
+            g.department == SUMMARY_RECEIVING_DEPARTMENT and city_code.startswith(g.prefix)
+            for g in self.grants_for("summary.review")
+        )
+
+    def summary_section_departments(self, city_code: str) -> frozenset[str]:
+        """The departments whose part of this city's work summary the user writes.
+
+        A `summary.section` grant on the city itself, of a department other than education
+        (education's text is the summary's own narrative): the notice has the city's
+        education bureau gather "相关部门" of the same city. A county's grant lies below the
+        city, a province's above it: neither writes the city's part.
+        """
+        return frozenset(
+            g.department
+            for g in self.grants_for("summary.section")
+            if g.region_level == "city"
+            and g.region_code == city_code
+            and g.department in SUMMARY_SECTION_DEPARTMENTS
+        )
 
     # -- which sections? ----------------------------------------------------------------
 

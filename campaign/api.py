@@ -49,7 +49,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         model = ChecklistItem
         fields = [
             "code", "section", "text", "requirement", "department", "severity", "answer_type",
-            "photo_required", "applies_to", "unit",
+            "photo_required", "applies_to", "unit", "limit_min", "limit_max",
         ]  # fmt: skip
 
 

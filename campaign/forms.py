@@ -28,7 +28,26 @@ class CampaignForm(forms.Form):
     province_institution_percent = forms.DecimalField(
         label=_("省级督导抽查机构不低于（%）"), **PERCENT
     )
+    quota_reason = forms.CharField(
+        label=_("抽查比例低于通知要求的理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "通知要求：市级抽取县（市、区）不低于 1/2、抽查机构不低于 10%，省级抽查 5%。低于要求时必填。"
+        ),
+    )
     escalate_days = forms.IntegerField(label=_("整改逾期几天后上报市级"), min_value=0, max_value=90)
+    # Bounds as campaign.services.DAY_LIMITS, which checks them again. Left empty: unchanged.
+    dismissal_days = forms.IntegerField(
+        label=_("清退期限（天）"), min_value=1, max_value=90, required=False
+    )
+    fee_rectify_days = forms.IntegerField(
+        label=_("收费违规整改期限（天）"), min_value=1, max_value=180, required=False
+    )
+    minor_referral_days = forms.IntegerField(
+        label=_("涉未成年人线索移送公安期限（天）"), min_value=1, max_value=30, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,8 +62,16 @@ class CampaignForm(forms.Form):
             city_institution_percent=campaign.city_institution_ratio * 100,
             province_institution_percent=campaign.province_institution_ratio * 100,
             escalate_days=campaign.escalate_to_city_after_days,
+            quota_reason=campaign.quota_reason,
+            dismissal_days=campaign.dismissal_days,
+            fee_rectify_days=campaign.fee_rectify_days,
+            minor_referral_days=campaign.minor_referral_days,
         )
         return initial
+
+    def days(self) -> dict:
+        names = ("dismissal_days", "fee_rectify_days", "minor_referral_days")
+        return {n: self.cleaned_data[n] for n in names if self.cleaned_data[n] is not None}
 
     def deadlines(self) -> dict:
         return {kind: self.cleaned_data[kind] for kind in Phase.Kind.values}
@@ -111,6 +138,13 @@ class FeeRulesForm(forms.Form):
                 min_value=1,
                 max_value=10000,
             )
+            if category == "non_subject":
+                # Not the notice's rule: it limits non-subject charges by amount only.
+                source = _(
+                    "依据 2022 年教育部等十三部门《关于规范面向中小学生的非学科类校外培训的意见》（国家规定），非 51 号文要求。"
+                )
+                self.fields[f"{category}_max_months"].help_text = source
+                self.fields[f"{category}_max_hours"].help_text = source
             self.fields[f"{category}_max_amount"] = forms.DecimalField(
                 label=_("%(c)s：单次收费上限（元）") % {"c": label},
                 required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,

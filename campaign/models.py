@@ -13,6 +13,18 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Department, Section
 
+# The notice's sampling minimums (四、保障措施(三)): a city draws at least half of its
+# county-level units and 10% of its institutions; the province supervises 5%.
+QUOTA_MINIMUMS = {
+    "city_county_ratio": Decimal("0.5"),
+    "city_institution_ratio": Decimal("0.1"),
+    "province_institution_ratio": Decimal("0.05"),
+}
+DISMISSAL_DAYS_DEFAULT = 15
+FEE_RECTIFY_DAYS_DEFAULT = 30
+# 《行政执法机关移送涉嫌犯罪案件的规定》第五条: the decision to refer or not within 3 days.
+MINOR_REFERRAL_DAYS_DEFAULT = 3
+
 
 class Campaign(models.Model):
     name = models.CharField(_("名称"), max_length=200)
@@ -51,6 +63,22 @@ class Campaign(models.Model):
     )
     escalate_to_city_after_days = models.PositiveSmallIntegerField(
         _("整改逾期几天后上报市级"), default=7
+    )
+    # Why a sampling ratio is below the notice's minimum (四(三): counties ≥ 1/2, institutions
+    # ≥ 10% per city, 5% province-wide); a lower ratio is refused unless this says why.
+    quota_reason = models.TextField(_("抽查比例低于通知要求的理由"), blank=True)
+    # Time limits the notice leaves to each campaign: days to dismiss (清退) a disqualified
+    # staff member, days to rectify and refund a fee violation, and days within which a
+    # suspected offence against a minor is referred to public security (or a reviewed reason
+    # not to is recorded) before the clock escalates it.
+    dismissal_days = models.PositiveSmallIntegerField(
+        _("清退期限（天）"), default=DISMISSAL_DAYS_DEFAULT
+    )
+    fee_rectify_days = models.PositiveSmallIntegerField(
+        _("收费违规整改期限（天）"), default=FEE_RECTIFY_DAYS_DEFAULT
+    )
+    minor_referral_days = models.PositiveSmallIntegerField(
+        _("涉未成年人线索移送公安期限（天）"), default=MINOR_REFERRAL_DAYS_DEFAULT
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -178,6 +206,15 @@ class ChecklistItem(models.Model):
     photo_required = models.BooleanField(_("不合规时须拍照"), default=False)
     applies_to = models.CharField(_("适用范围"), max_length=16, choices=AppliesTo.choices)
     unit = models.CharField(_("单位"), max_length=16, blank=True)
+    # A measured item's limit (数值项的标准): the answer breaks it below the minimum or
+    # above the maximum; exactly the limit complies (the nine rules: "不少于 3 平方米",
+    # "不超过 6 人"). Empty = no limit. Only number items carry one (checklist_load).
+    limit_min = models.DecimalField(
+        _("下限（不少于）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    limit_max = models.DecimalField(
+        _("上限（不超过）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     help = models.TextField(_("说明"), blank=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
 
@@ -188,11 +225,57 @@ class ChecklistItem(models.Model):
         verbose_name_plural = _("检查项")
         ordering = ["template_id", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "code"], name="unique_item_code")
+            models.UniqueConstraint(fields=["template", "code"], name="unique_item_code"),
+            models.CheckConstraint(
+                condition=models.Q(limit_min__isnull=True)
+                | models.Q(limit_max__isnull=True)
+                | models.Q(limit_min__lte=models.F("limit_max")),
+                name="item_limit_min_not_above_max",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:30]}"
+
+    @property
+    def has_limit(self) -> bool:
+        return self.limit_min is not None or self.limit_max is not None
+
+    def breaks_limit(self, number: Decimal | None) -> bool | None:
+        """Whether a measured value breaks the limit; None when there is nothing to judge."""
+        if number is None or not self.has_limit:
+            return None
+        if self.limit_min is not None and number < self.limit_min:
+            return True
+        return self.limit_max is not None and number > self.limit_max
+
+    @property
+    def limit_text(self) -> str:
+        """The limit as people write it: "不少于 3 平方米/人", "不超过 6 人"."""
+        low, high, unit = self.limit_min, self.limit_max, self.unit
+        if low is not None and high is not None:
+            return _("%(low)s～%(high)s %(unit)s") % {
+                "low": plain_number(low), "high": plain_number(high), "unit": unit
+            }  # fmt: skip
+        if low is not None:
+            return _("不少于 %(n)s %(unit)s") % {"n": plain_number(low), "unit": unit}
+        if high is not None:
+            return _("不超过 %(n)s %(unit)s") % {"n": plain_number(high), "unit": unit}
+        return ""
+
+    def measured_text(self, number: Decimal | None) -> str:
+        """A measured value against the limit: "实测 1.5 平方米/人，规定不少于 3 平方米/人"."""
+        if number is None or not self.has_limit:
+            return ""
+        return _("实测 %(n)s %(unit)s，规定%(limit)s") % {
+            "n": plain_number(number), "unit": self.unit, "limit": self.limit_text
+        }  # fmt: skip
+
+
+def plain_number(value: Decimal) -> str:
+    """3.00 → "3", 2.50 → "2.5": a stored two-place decimal as an officer writes it."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class PublicityActivity(models.Model):

@@ -16,6 +16,16 @@ def campaign_list(*, scope: Scope, permission: str = "dashboard.view") -> QueryS
     return Campaign.objects.filter(province_id__in=provinces).select_related("province")
 
 
+def campaign_in_force(province_code: str) -> Campaign | None:
+    """The campaign whose rules apply in a province: its newest active one. Not a user's
+    read (no scope): services use it to take the campaign's time limits."""
+    return (
+        Campaign.objects.filter(is_active=True, province_id=province_code)
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
 def checklist_list(*, scope: Scope) -> QuerySet:
     return ChecklistTemplate.objects.filter(
         campaign__in=campaign_list(scope=scope, permission="inspections.view")

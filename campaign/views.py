@@ -81,6 +81,8 @@ class CampaignEditView(ScopedViewMixin, FormView):
                 deadlines=form.deadlines(),
                 quotas=form.quotas(),
                 escalate_days=form.cleaned_data["escalate_days"],
+                days=form.days(),
+                quota_reason=form.cleaned_data["quota_reason"],
             )
         except ValidationError as exc:
             for message in exc.messages:

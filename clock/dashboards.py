@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import Section, Sector
@@ -72,6 +72,16 @@ class Figures:
     closed: int = 0
     overdue: int = 0
     major: int = 0
+    # The county phase is 排查整改: screening every institution AND rectifying what it found.
+    # Problems found by county screening (not spot checks), closed of them, and those still
+    # open past their deadline (one inside the deadline the county set is in hand).
+    screening_found: int = 0
+    screening_closed: int = 0
+    screening_late: int = 0
+    # Staff employed during the campaign, and those whose record on the national platform
+    # is complete (§三: 在全国平台上加快完善全体人员基本信息); counted where staff.view reaches.
+    staff: int = 0
+    staff_platform: int = 0
     by_sector: dict[str, list[int]] = field(default_factory=dict)  # sector → [total, screened]
     problems: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, severity)
     flags: list = field(default_factory=list)  # open RegionOverdue on this region or below
@@ -79,6 +89,7 @@ class Figures:
     COUNTS = (
         "institutions", "subject", "risky", "total", "screened",
         "found", "open", "reported", "closed", "overdue", "major",
+        "screening_found", "screening_closed", "screening_late", "staff", "staff_platform",
     )  # fmt: skip
 
     @property
@@ -89,6 +100,12 @@ class Figures:
     def coverage(self) -> float:
         """Screened share of operating institutions, 0–100; a region with none is done."""
         return round(100 * self.screened / self.total, 1) if self.total else 100.0
+
+    @property
+    def done(self) -> bool:
+        """The county phase's work is done here: every operating institution screened and
+        no problem screening found left open past its deadline."""
+        return self.screened >= self.total and not self.screening_late
 
     def add(self, other: Figures) -> None:
         for name in self.COUNTS:
@@ -105,8 +122,12 @@ class Figures:
         """The shape the existing `_progress.html` partial reads."""
         return {
             name: getattr(self, name)
-            for name in ("total", "screened", "found", "reported", "closed", "overdue", "major")
-        }
+            for name in (
+                "total", "screened", "found", "reported", "closed", "overdue", "major",
+                "screening_found", "screening_closed", "screening_late",
+                "staff", "staff_platform", "done",
+            )
+        }  # fmt: skip
 
 
 @dataclass
@@ -146,6 +167,12 @@ class Board:
     def counties_behind(self) -> list[Figures]:
         late = [f for f in self.counties if f.unscreened or f.overdue or f.flags]
         return sorted(late, key=lambda f: (f.coverage, -f.overdue, f.code))
+
+    @property
+    def counties_done(self) -> int:
+        """Counties whose 排查整改 is done (every institution screened, nothing found left
+        open past its deadline)."""
+        return sum(f.done for f in self.counties)
 
     def sector_rows(self) -> list[tuple[str, int, int]]:
         labels = dict(Sector.choices)
@@ -205,13 +232,14 @@ GROUP BY GROUPING SETS (
 PROBLEMS_SQL = """
 WITH inst AS ({institutions})
 SELECT inst.county_id, inst.sector, f.section, f.severity, f.status,
-       (COALESCE(f.deadline, t.deadline) < %s) AS late, COUNT(*)
+       (COALESCE(f.deadline, t.deadline) < %s) AS late,
+       (ins.round_id = ANY(%s)) AS screening, COUNT(*)
 FROM {finding} f
 JOIN {task} t ON t.id = f.task_id
 JOIN {inspection} ins ON ins.id = t.inspection_id
 JOIN inst ON inst.id = t.institution_id
 WHERE ins.round_id = ANY(%s) AND f.section = ANY(%s) AND f.status <> %s
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
 
@@ -236,7 +264,7 @@ def statements(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.d
             inspection=Inspection._meta.db_table,
         ),
         (
-            *inst_params, today, _round_ids(campaign, prefix),
+            *inst_params, today, county_rounds, _round_ids(campaign, prefix),
             sorted(scope.sections(PERMISSION)), Finding.Status.WITHDRAWN,
         ),
     )  # fmt: skip
@@ -251,7 +279,10 @@ class Facts:
     today: dt.date
     screening: list[tuple]  # county, sector, institutions, subject, risky, total, screened
     days: list[tuple]  # county, sector, day, first screened that day
-    problems: list[tuple]  # county, sector, section, severity, status, late, n
+    problems: list[tuple]  # county, sector, section, severity, status, late, screening, n
+    # county, sector, staff employed during the campaign, their platform records complete;
+    # every staff row the reading scope holds: a board keeps those `staff.view` reaches.
+    staff: list[tuple] = field(default_factory=list)
 
     def within(self, scope: Scope, prefix: str) -> Facts:
         """Only the rows of counties and sectors inside the scope and the region, and the
@@ -263,7 +294,7 @@ class Facts:
         if whole:
             # A grant covers the whole region, every sector and section (province and city
             # staff): only the region narrows, a string test per row.
-            rows = (self.screening, self.days, self.problems)
+            rows = (self.screening, self.days, self.problems, self.staff)
             return Facts(
                 self.computed_at,
                 self.today,
@@ -285,6 +316,7 @@ class Facts:
             screening=[r for r in self.screening if inside(r[0], r[1])],
             days=[r for r in self.days if inside(r[0], r[1])],
             problems=[r for r in self.problems if inside(r[0], r[1]) and r[2] in sections],
+            staff=[r for r in self.staff if r[0].startswith(prefix)],
         )
 
 
@@ -294,9 +326,32 @@ def _fetch(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+def staff_rows(scope: Scope, campaign: Campaign | None, prefix: str) -> list[tuple]:
+    """(county, sector, staff, platform complete) of the staff employed at some time during
+    the campaign (as the city summary counts them), in the scope's `staff.view` reach."""
+    from personnel.models import StaffMember
+
+    if campaign is None or not scope.can("staff.view"):
+        return []
+    staff = scope.institutions(
+        StaffMember.objects.employed_between(campaign.starts_on, campaign.ends_on).filter(
+            institution__county__code__startswith=prefix
+        ),
+        "staff.view",
+        path="institution",
+    )
+    rows = (
+        staff.order_by()
+        .values_list("institution__county_id", "institution__sector")
+        .annotate(n=Count("id"), complete=Count("id", filter=Q(platform_complete=True)))
+    )
+    return [(county, sector or NO_SECTOR, n, complete) for county, sector, n, complete in rows]
+
+
 def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.date) -> Facts:
     """The facts of a region as the scope shows it, read now."""
     computed_at = timezone.now()
+    staff = staff_rows(scope, campaign, prefix)
     if connection.vendor != "postgresql":
         # The SQLite demo: the same rows, added up in Python (clock/portable.py).
         screening, days, problems = portable_rows(
@@ -304,7 +359,7 @@ def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.d
             county_rounds=_round_ids(campaign, prefix, county_only=True),
             all_rounds=_round_ids(campaign, prefix), no_sector=NO_SECTOR,
         )  # fmt: skip
-        return Facts(computed_at, today, screening, days, problems)
+        return Facts(computed_at, today, screening, days, problems, staff)
     screening_sql, problems_sql = statements(scope, campaign, prefix, today)
     screening, days = [], []
     for by_day, county, sector, day, n, subject, risky, total, screened in _fetch(*screening_sql):
@@ -315,7 +370,7 @@ def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.d
     problems = [
         (county, sector or NO_SECTOR, *rest) for county, sector, *rest in _fetch(*problems_sql)
     ]
-    return Facts(computed_at, today, screening, days, problems)
+    return Facts(computed_at, today, screening, days, problems, staff)
 
 
 # -- the province's figures, precomputed ------------------------------------------------
@@ -330,7 +385,8 @@ SUMMARY_MAX_AGE = kept_copies.MAX_AGE
 def _summary_key(campaign: Campaign) -> str:
     # The campaign's creation time keeps a campaign deleted and created again under the
     # same id from reading the old one's copy.
-    return kept_copies.key("progress", "v2", campaign.pk, campaign.created_at.timestamp())
+    # v3: problem rows say whether county screening found them; staff rows.
+    return kept_copies.key("progress", "v3", campaign.pk, campaign.created_at.timestamp())
 
 
 def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:
@@ -373,8 +429,11 @@ def region_facts(scope: Scope, campaign: Campaign | None, region: Region, today:
     return live_facts(scope, campaign, region.prefix, today)
 
 
-def county_figures(facts: Facts, names: dict[str, str]) -> dict[str, Figures]:
-    """Figures per county from the facts."""
+def county_figures(
+    facts: Facts, names: dict[str, str], staff_scope: Scope | None = None
+) -> dict[str, Figures]:
+    """Figures per county from the facts; staff counted where `staff_scope` has staff.view
+    (every staff row of the facts when None: they were read through the scope already)."""
     counties: dict[str, Figures] = {}
 
     def county(code: str) -> Figures:
@@ -392,9 +451,13 @@ def county_figures(facts: Facts, names: dict[str, str]) -> dict[str, Figures]:
         if total:
             row.by_sector[sector] = [total, screened]
     done = set(Finding.DONE)
-    for code, _sector, section, severity, status, late, n in facts.problems:
+    for code, _sector, section, severity, status, late, screening, n in facts.problems:
         row = county(code)
         row.found += n
+        if screening:
+            row.screening_found += n
+            row.screening_closed += n if status == Finding.Status.CLOSED else 0
+            row.screening_late += n if late and status not in done else 0
         if status == Finding.Status.OPEN:
             row.open += n
         elif status == Finding.Status.REPORTED:
@@ -406,6 +469,14 @@ def county_figures(facts: Facts, names: dict[str, str]) -> dict[str, Figures]:
         if severity == ChecklistItem.Severity.MAJOR:
             row.major += n
         row.problems[(section, severity)] = row.problems.get((section, severity), 0) + n
+    for code, sector, n, complete in facts.staff:
+        if staff_scope is not None and not staff_scope.covers_institution(
+            "staff.view", county_code=code, sector=sector
+        ):
+            continue
+        row = county(code)
+        row.staff += n
+        row.staff_platform += complete
     return counties
 
 
@@ -471,7 +542,7 @@ def region_board(*, scope: Scope, region: Region, today: dt.date | None = None) 
     regions = {r.code: r for r in Region.objects.filter(code__startswith=prefix)}
     names = {code: r.name for code, r in regions.items()}
     facts = region_facts(scope, campaign, region, today)
-    by_county = county_figures(facts, names)
+    by_county = county_figures(facts, names, staff_scope=scope)
     for r in regions.values():
         if r.level == Region.Level.COUNTY and scope.covers_region(PERMISSION, r.code):
             by_county.setdefault(r.code, Figures(code=r.code, name=r.name))

@@ -96,12 +96,16 @@ def _region_rows(board: Board):
         yield [
             f.name, ranked.get(f.code, ""), f.total, f.screened, f.unscreened, f"{f.coverage}%",
             f.found, f.open, f.reported, f.closed, f.overdue, f.major, len(f.flags),
+            f.screening_found, f.screening_closed, f.screening_late,
+            _("是") if f.done else _("否"), f.staff, f.staff_platform,
         ]  # fmt: skip
     if board.children:
         t = board.total
         yield [
             _("合计"), "", t.total, t.screened, t.unscreened, f"{t.coverage}%", t.found, t.open,
             t.reported, t.closed, t.overdue, t.major, len(t.flags),
+            t.screening_found, t.screening_closed, t.screening_late,
+            _("是") if t.done else _("否"), t.staff, t.staff_platform,
         ]  # fmt: skip
 
 
@@ -147,6 +151,12 @@ TABLES = {
             _("已逾期"),
             _("重大隐患"),
             _("逾期标记"),
+            _("排查发现问题"),
+            _("其中已复查销号"),
+            _("其中逾期未销号"),
+            _("排查整改已完成"),
+            _("从业人员"),
+            _("平台信息完整"),
         ],  # fmt: skip
         "rows": _region_rows,
     },

@@ -8,7 +8,8 @@
   campaign's `escalate_to_city_after_days`, the province for major hazards); open dismissals,
   fee violations, complaint cases and police referrals past theirs (the county's education
   officers at once, the city's after the same days; a suspected offence against a minor to
-  the city at once);
+  the city at once, and also when it is not referred to the police, nor a reviewed reason
+  not to recorded, within the campaign's `minor_referral_days` (jobs_minors.py));
 - the quota watch: a city or province sample below its quota as the deadline nears.
 
 Every step is idempotent and safe to run concurrently. Each message is claimed first, in
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -101,6 +103,9 @@ class _Run:
         """Regions behind on this phase by code; None for a phase nothing checks yet."""
         if phase.pk not in self._behind:
             check = selectors.PHASE_CHECKS.get(phase.kind)
+            if check is not None and phase.kind in selectors.DATED_CHECKS:
+                # As at the run's moment, not the wall clock: `--now` replays a day.
+                check = partial(check, today=self.today)
             self._behind[phase.pk] = check(self.campaign, self.scope) if check else None
         return self._behind[phase.pk]
 
@@ -615,6 +620,8 @@ def escalate_complaints(run: _Run) -> int:
 
 def run_campaign_jobs(*, campaign: Campaign, now: dt.datetime) -> Tally:
     """Every job of one campaign, once, as at `now`; logged as a JobRun."""
+    from .jobs_minors import escalate_unreferred_minors  # it builds on this module
+
     # Messages are stored in the campaign's language, whoever (or whatever) runs the jobs.
     with translation.override(settings.LANGUAGE_CODE):
         run = _Run(campaign, now)
@@ -627,6 +634,7 @@ def run_campaign_jobs(*, campaign: Campaign, now: dt.datetime) -> Tally:
                 + escalate_dismissals(run)
                 + escalate_fee_violations(run)
                 + escalate_complaints(run)
+                + escalate_unreferred_minors(run)
             ),
             quota_flags=watch_quotas(run),
         )

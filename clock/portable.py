@@ -69,14 +69,17 @@ def portable_rows(
         .exclude(status=Finding.Status.WITHDRAWN)
         .values_list(
             "task__institution__county_id", "task__institution__sector", "section", "severity",
-            "status", "deadline", "task__deadline",
+            "status", "deadline", "task__deadline", "task__inspection__round_id",
         )
     )  # fmt: skip
     problems: Counter = Counter()
-    for county, sector, section, severity, status, own, task in findings:
+    screening_rounds = set(county_rounds)
+    for county, sector, section, severity, status, own, task, round_id in findings:
+        late = (own or task) < today
         problems[
-            (county, sector or no_sector, section, severity, status, (own or task) < today)
-        ] += 1
+            (county, sector or no_sector, section, severity, status, late,
+             round_id in screening_rounds)
+        ] += 1  # fmt: skip
     return (
         screening,
         [(county, sector, day, n) for (county, sector, day), n in days.items()],

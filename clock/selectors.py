@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.db.models.functions import Left
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.notifications import users_with_role
@@ -23,7 +24,13 @@ from accounts.roles import Department, Role
 from accounts.scope import Grant, Scope
 from campaign.models import Campaign, ChecklistItem, Phase
 from inspections.models import Inspection, RectificationTask, Round
-from inspections.selectors import effective_deadline, finding_list, overdue_q, task_list
+from inspections.selectors import (
+    effective_deadline,
+    finding_list,
+    overdue_q,
+    screening_unrectified_q,
+    task_list,
+)
 from institutions.models import Institution, Region
 from reporting.selectors_summary import summary_behind
 from sampling.selectors import quota_status, sampling_rounds
@@ -55,9 +62,15 @@ def _operating(campaign: Campaign, scope: Scope):
     ).order_by()
 
 
-def screening_behind(campaign: Campaign, scope: Scope) -> dict[str, Behind]:
-    """Counties with operating institutions not yet screened (no submitted inspection in
-    the county round of this campaign). Two grouped queries for the whole province."""
+def screening_behind(
+    campaign: Campaign, scope: Scope, *, today: dt.date | None = None
+) -> dict[str, Behind]:
+    """Counties whose 排查整改 is not done (the notice: 完成全面排查整改): an operating
+    institution not yet screened (no submitted inspection in the county round of this
+    campaign), or a problem that screening found still open past its deadline. A problem
+    whose rectification runs inside the deadline the county set is in hand. Three grouped
+    queries for the whole province."""
+    today = today or timezone.localdate()
     operating = _operating(campaign, scope)
     totals = dict(
         operating.values("county_id").annotate(n=Count("id")).values_list("county_id", "n")
@@ -74,16 +87,44 @@ def screening_behind(campaign: Campaign, scope: Scope) -> dict[str, Behind]:
         .values_list("county_id", "n")
     )
     late = {code: total - screened.get(code, 0) for code, total in totals.items()}
-    regions = Region.objects.filter(code__in=[c for c, n in late.items() if n > 0])
+    problems = dict(
+        finding_list(scope=scope)
+        .filter(
+            screening_unrectified_q(today),
+            task__inspection__round__campaign=campaign,
+            task__institution__county__code__startswith=campaign.province.prefix,
+        )
+        .order_by()
+        .values("task__institution__county_id")
+        .annotate(n=Count("id"))
+        .values_list("task__institution__county_id", "n")
+    )
+    codes = {c for c, n in late.items() if n > 0} | {c for c, n in problems.items() if n}
     found = {}
-    for region in regions.order_by("code"):
-        missing = _("%(region)s：%(total)d 家机构中 %(missing)d 家尚未排查") % {
-            "region": region.name,
-            "total": totals[region.code],
-            "missing": late[region.code],
-        }
-        link = reverse("institutions:list") + "?" + urlencode({"region": region.code})
-        found[region.code] = Behind(region, missing, link)
+    for region in Region.objects.filter(code__in=codes).order_by("code"):
+        parts = []
+        if late.get(region.code):
+            parts.append(
+                _("%(region)s：%(total)d 家机构中 %(missing)d 家尚未排查")
+                % {
+                    "region": region.name,
+                    "total": totals[region.code],
+                    "missing": late[region.code],
+                }
+            )
+            link = reverse("institutions:list") + "?" + urlencode({"region": region.code})
+        if problems.get(region.code):
+            text = _("排查发现的问题中 %(n)d 项逾期未销号") % {"n": problems[region.code]}
+            parts.append(text if parts else f"{region.name}：{text}")
+            if len(parts) == 1:
+                link = (
+                    reverse("inspections:problems")
+                    + "?"
+                    + urlencode(
+                        {"campaign": campaign.pk, "region": region.code, "status": "overdue"}
+                    )
+                )
+        found[region.code] = Behind(region, "；".join(parts), link)
     return found
 
 
@@ -144,6 +185,7 @@ def sample_behind(campaign: Campaign, scope: Scope, *, level: str) -> dict[str, 
 
 
 # Which regions are behind on each phase; every job (reminders, overdue flags) covers each.
+# The checks in DATED_CHECKS also take the run's day (`today=`): what is overdue moves with it.
 # City summaries: cities whose summary is not submitted or accepted ([reporting]).
 PHASE_CHECKS: dict[str, Callable[[Campaign, Scope], dict[str, Behind]]] = {
     Phase.Kind.COUNTY_SCREENING: screening_behind,
@@ -151,6 +193,7 @@ PHASE_CHECKS: dict[str, Callable[[Campaign, Scope], dict[str, Behind]]] = {
     Phase.Kind.PROVINCE_SUPERVISION: partial(sample_behind, level=Round.Level.PROVINCE),
     Phase.Kind.CITY_SUMMARY: summary_behind,
 }
+DATED_CHECKS = (Phase.Kind.COUNTY_SCREENING,)
 # Phases whose work is a random sample with a quota: the quota watch looks at these.
 QUOTA_PHASES = (Phase.Kind.CITY_SPOT_CHECK, Phase.Kind.PROVINCE_SUPERVISION)
 

@@ -47,9 +47,15 @@ def _link(name: str, **params) -> str:
     return reverse(name) + "?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def flag_link(flag) -> str:
-    """Where a late region's work is: its unscreened institutions, or its sample's round."""
+def flag_link(flag, figures: Figures | None = None) -> str:
+    """Where a late region's work is: its unscreened institutions (or, all screened, the
+    problems screening found that are overdue), or its sample's round."""
     if flag.phase.kind in dashboards.SCREENING_PHASES:
+        if figures is not None and not figures.unscreened and figures.screening_late:
+            return _link(
+                "inspections:problems", campaign=flag.campaign_id, region=flag.region_id,
+                status="overdue",
+            )  # fmt: skip
         return _link("progress:unscreened", region=flag.region_id)
     if flag.phase.kind == Phase.Kind.CITY_SUMMARY:
         return reverse("summaries:detail", args=[flag.campaign_id, flag.region_id])
@@ -123,7 +129,8 @@ def board_context(board: Board) -> dict:
             _link("inspections:problems", campaign=campaign, region=region.code, status="overdue"),
         ),
     ]
-    flags = [(flag, flag_link(flag)) for flag in board.flags]
+    by_code = {f.code: f for f in board.counties}
+    flags = [(flag, flag_link(flag, by_code.get(flag.region_id))) for flag in board.flags]
     late_regions = {flag.region_id for flag in board.flags}
     chart = {
         "regions": _chart_rows(board.children),

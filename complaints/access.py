@@ -74,6 +74,11 @@ def details_q(scope: Scope) -> Q:
         if grant.department == POLICE:
             parts.append(Q(county__code__startswith=grant.prefix, has_referral=True))
     parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
+    # A reviewer reads what they are asked to approve: the case put to review, in their city.
+    parts += [
+        Q(county__code__startswith=p, no_referral_proposed_at__isnull=False)
+        for p in _reviewer_prefixes(scope)
+    ]
     return reduce(or_, parts)
 
 
@@ -86,6 +91,10 @@ def can_see_details(case: Case, scope: Scope, user) -> bool:
     if any(case.county_id.startswith(p) for p in _auditor_prefixes(scope)):
         return True
     if is_police_for(case, scope) and case.referrals.exists():
+        return True
+    if case.no_referral_proposed_at and any(
+        case.county_id.startswith(p) for p in _reviewer_prefixes(scope)
+    ):
         return True
     return case.assignees.filter(pk=user.pk).exists()
 
@@ -111,3 +120,31 @@ def can_answer_referral(case: Case, scope: Scope, user) -> bool:
     """The police unit records its receipt and feedback; the education officer handling the
     case may record them from the unit's paper reply."""
     return is_police_for(case, scope) or can_handle(case, scope, user)
+
+
+# Who reviews a decision not to refer a suspected offence against a minor to the police.
+# Chinese practice puts that decision above the case handler: the State Council's rules on
+# handing suspected crimes to public security (国务院令第310号, 第五条) have the agency's
+# head approve "移送 / 不移送", and the mandatory-reporting opinion on offences against minors
+# (强制报告制度, 2020) makes referral the default duty. A county education office has no
+# "lead" role of its own here (its officers are peers), and §四(一) of the notice puts the
+# cities in charge of overseeing the counties, so the reviewer is an education officer
+# holding `complaints.change` at city (or province) level over the case's county, and never
+# someone handling the case or who proposed the reason: nobody approves their own decision.
+
+
+def _reviewer_prefixes(scope: Scope) -> list[str]:
+    return [
+        g.prefix
+        for g in scope.grants_for(CHANGE)
+        if g.department == Department.EDUCATION and g.region_level != "county"
+    ]
+
+
+def can_review_no_referral(case: Case, scope: Scope, user) -> bool:
+    """May approve (or send back) the handler's reason for not referring this case."""
+    if not any(case.county_id.startswith(p) for p in _reviewer_prefixes(scope)):
+        return False
+    if case.no_referral_proposed_by_id == user.pk:
+        return False
+    return not case.assignees.filter(pk=user.pk).exists()

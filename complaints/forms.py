@@ -224,6 +224,29 @@ class CloseForm(forms.Form):
     )  # fmt: skip
 
 
+class NoReferralForm(forms.Form):
+    """The handler's reason for not referring a suspected offence against a minor."""
+
+    reason = forms.CharField(
+        label=_("不移送公安的理由"), max_length=2000,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 3,
+                                     "placeholder": _("如：经核实系误解，反映的情况不涉及违法犯罪")}),
+        error_messages={"required": _("请写明不移送公安的理由")},
+    )  # fmt: skip
+
+
+class NoReferralReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("审核意见"), widget=forms.RadioSelect,
+        choices=[("approve", _("同意不移送")), ("return", _("退回，应移送或补充理由"))],
+        error_messages={"required": _("请选择审核意见")},
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
+    )  # fmt: skip
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(
         label=_("查看理由"), max_length=200,

@@ -151,6 +151,28 @@ class Case(models.Model):
         verbose_name=_("关联整改任务"),
     )
     result = models.TextField(_("办理结果"), blank=True)
+    # A suspected offence against a minor is closed only after a referral to the police or a
+    # reviewed decision not to refer (§四: clues go to public security promptly). The handling
+    # officer proposes the reason; an education officer above them reviews it (access.py).
+    no_referral_reason = models.TextField(_("不移送公安的理由"), blank=True)
+    no_referral_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("不移送提出人"),
+    )
+    no_referral_proposed_at = models.DateTimeField(_("不移送提出时间"), null=True, blank=True)
+    no_referral_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("不移送审核人"),
+    )
+    no_referral_reviewed_at = models.DateTimeField(_("不移送审核时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,6 +212,14 @@ class Case(models.Model):
     @property
     def is_minor_offence(self) -> bool:
         return self.category == Category.MINOR_OFFENCE
+
+    @property
+    def no_referral_approved(self) -> bool:
+        return self.no_referral_reviewed_at is not None
+
+    @property
+    def no_referral_pending(self) -> bool:
+        return self.no_referral_proposed_at is not None and self.no_referral_reviewed_at is None
 
     @property
     def is_open(self) -> bool:

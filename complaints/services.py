@@ -24,7 +24,7 @@ from campaign.models import Campaign
 from institutions.models import Institution, Region
 from personnel import crypto
 
-from . import access, attachments
+from . import access, attachments, no_referral
 from .models import Case, Category, Channel, Referral
 from .rules import rule_for
 
@@ -376,6 +376,8 @@ def case_close(*, case: Case, actor, scope: Scope, result: str) -> Case:
         raise ValidationError(_("该案件已办结"))
     if locked.referrals.filter(feedback_at__isnull=True).exists():
         raise ValidationError(_("已移送公安的案件，须登记公安反馈后才能办结"))
+    if blocker := no_referral.close_blocker(locked):
+        raise ValidationError(blocker)
     locked.status = Case.Status.CLOSED
     locked.result = result[:5000]
     locked.closed_at = timezone.now()

@@ -14,6 +14,12 @@ urlpatterns = [
     path("<int:pk>/link/", views.LinkView.as_view(), name="link"),
     path("<int:pk>/refer/", views.ReferView.as_view(), name="refer"),
     path("<int:pk>/close/", views.CloseView.as_view(), name="close"),
+    path("<int:pk>/no-referral/", views.NoReferralProposeView.as_view(), name="no_referral"),
+    path(
+        "<int:pk>/no-referral/review/",
+        views.NoReferralReviewView.as_view(),
+        name="no_referral_review",
+    ),
     path("<int:pk>/contact/", views.RevealContactView.as_view(), name="reveal_contact"),
     path("referrals/<int:pk>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("referrals/<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),

@@ -22,13 +22,15 @@ from inspections.selectors import inspection_list, task_list
 from institutions.selectors import region_list, within_region
 from institutions.tabular.download import ledger_download, title_region_name
 
-from . import access, attachments, rules, selectors, services
+from . import access, attachments, no_referral, rules, selectors, services
 from .exporters import ComplaintLedger
 from .forms import (
     AckForm,
     CloseForm,
     FeedbackForm,
     LinkForm,
+    NoReferralForm,
+    NoReferralReviewForm,
     OfficerComplaintForm,
     ReferForm,
     RevealForm,
@@ -213,6 +215,16 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
             forms["close_form"] = CloseForm()
             if case.institution_id:
                 forms["link_form"] = _link_form(case, scope)
+        minor_open = case.is_minor_offence and case.is_open and not referrals
+        if minor_open and can_handle and not case.no_referral_approved:
+            forms["no_referral_form"] = NoReferralForm()
+        can_review = (
+            minor_open
+            and case.no_referral_pending
+            and (access.can_review_no_referral(case, scope, user))
+        )
+        if can_review:
+            forms["no_referral_review_form"] = NoReferralReviewForm()
         if can_answer:
             forms["ack_form"], forms["feedback_form"] = AckForm(), FeedbackForm()
         if can_handle and case.contact_masked and not kwargs.get("contact"):
@@ -225,7 +237,8 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
             can_change=can_change, can_handle=can_handle, can_answer=can_answer,
             history=case.history.select_related("history_user").order_by("-history_date")[:30]
             if details else [],
-            contact=kwargs.get("contact"), **forms,
+            contact=kwargs.get("contact"), close_blocker=no_referral.close_blocker(case),
+            **forms,
         )  # fmt: skip
 
     def get(self, request, *args, **kwargs):
@@ -353,6 +366,43 @@ class CloseView(_CaseAction):
     def act(self, case, form):
         services.case_close(case=case, actor=self.request.user, scope=self.scope,
                             result=form.cleaned_data["result"])  # fmt: skip
+
+
+class NoReferralProposeView(_CaseAction):
+    require = access.CHANGE
+    form_name = "no_referral_form"
+
+    @property
+    def done(self):
+        return _("已提出不移送理由，等待市级教育部门审核")
+
+    def form(self, case, data):
+        return NoReferralForm(data)
+
+    def act(self, case, form):
+        no_referral.no_referral_propose(
+            case=case, actor=self.request.user, scope=self.scope,
+            reason=form.cleaned_data["reason"], request=self.request,
+        )  # fmt: skip
+
+
+class NoReferralReviewView(_CaseAction):
+    require = access.CHANGE
+    form_name = "no_referral_review_form"
+
+    @property
+    def done(self):
+        return _("已审核")
+
+    def form(self, case, data):
+        return NoReferralReviewForm(data)
+
+    def act(self, case, form):
+        no_referral.no_referral_review(
+            case=case, actor=self.request.user, scope=self.scope,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"], request=self.request,
+        )  # fmt: skip
 
 
 class _ReferralAction(_CaseAction):

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "personnel",
     "fees",
     "complaints",
+    "enforcement",
     "reporting",
     "ops",
     "api",

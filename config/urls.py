@@ -31,6 +31,7 @@ urlpatterns = [
     path("sampling/", include("sampling.urls")),
     path("fees/", include("fees.urls")),
     path("complaints/", include("complaints.urls")),
+    path("enforcement/", include("enforcement.urls")),
     path("public/complaints/", include("complaints.views_public")),
     path("public/campaigns/", include("reporting.urls_public")),
     path("progress/", include("clock.urls")),

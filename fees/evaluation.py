@@ -18,16 +18,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
-from campaign.models import Campaign, FeeRule
+from campaign.models import FEE_RECTIFY_DAYS_DEFAULT, Campaign, FeeRule
 from institutions.models import province_of
 from institutions.tabular.bulk import insert_with_history
 
 from . import rules
 from .changes import fees_changed
 from .models import FeeRecord, FeeViolation
-
-# Days an institution has to refund or rectify from the day a violation is found.
-RECTIFY_DAYS = 30
 
 
 def current_campaigns():
@@ -49,13 +46,20 @@ class RuleTable:
 
     def __init__(self, campaign: Campaign | None = None):
         self._rules: dict[tuple[str, str], FeeRule] = {}
+        # Days to refund or rectify from the day a violation is found: the campaign's setting.
+        self._days: dict[str, int] = {}
         campaigns = [campaign] if campaign is not None else current_campaigns()
         for campaign in campaigns:
+            self._days[campaign.province_id] = campaign.fee_rectify_days
             for rule in campaign.fee_rules.all():
                 self._rules[(campaign.province_id, rule.category)] = rule
 
     def for_institution(self, institution) -> FeeRule | None:
         return self._rules.get((province_of(institution.county_id), institution.category))
+
+    def deadline_for(self, institution, today: dt.date) -> dt.date:
+        days = self._days.get(province_of(institution.county_id), FEE_RECTIFY_DAYS_DEFAULT)
+        return today + dt.timedelta(days=days)
 
 
 @dataclass
@@ -121,7 +125,7 @@ def evaluate_records(
     table = table or RuleTable()
     changes = Changes()
     now = timezone.now()
-    deadline = timezone.localdate() + dt.timedelta(days=RECTIFY_DAYS)
+    today = timezone.localdate()
     to_create: list[FeeViolation] = []
     checked_ids: list[int] = []
     refunded: list[FeeRecord] = []
@@ -135,6 +139,7 @@ def evaluate_records(
         changes.checked += 1
         checked_ids.append(record.pk)
         breaches = {b.rule: b for b in rules.evaluate(rule, record.charge())}
+        deadline = table.deadline_for(record.institution, today)
         existing = {} if fresh else {v.rule: v for v in record.violations.all()}
         for name, breach in breaches.items():
             violation = existing.get(name)

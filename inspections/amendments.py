@@ -10,6 +10,11 @@ list follows the corrected answers:
 - an answer corrected away from non-compliant → its problem is withdrawn (已撤销) with the
   amendment as the reason, unless it was already verified closed (then it was a real
   problem, fixed, and stays so).
+
+A measured item with a limit (2.08 "不少于 3 平方米/人") is corrected by its number: the
+limit judges the corrected number exactly as at submission, and the result carries through
+the same way (a number still breaking the limit keeps the problem, its description
+showing the corrected value).
 """
 
 from __future__ import annotations
@@ -18,13 +23,22 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 
 from .models import Amendment, Answer, Finding, Inspection, RectificationTask
-from .services import _alert_major_hazards, _require_institution, applicable_items, task_sync_closed
+from .services import (
+    _alert_major_hazards,
+    _require_institution,
+    applicable_items,
+    finding_description,
+    judged_value,
+    parse_number,
+    task_sync_closed,
+)
 
 COMPLIANCE = "compliance"
 WORKING = (Finding.Status.OPEN, Finding.Status.REPORTED)
@@ -40,12 +54,14 @@ def inspection_amend(
     summary: str | None = None,
     notes: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    numbers: dict[str, object] | None = None,
     result: str | None = None,
     rectify_deadline: dt.date | None = None,
 ) -> Amendment:
     """Correct a submitted record and bring its problems in line with the corrected answers.
 
-    `notes` / `values` map item codes to a new problem description / compliance answer;
+    `notes` / `values` map item codes to a new problem description / compliance answer,
+    `numbers` to a measured item's corrected number (its limit then judges the answer);
     only what is given changes. `result` corrects the conclusion, which must agree with the
     answers afterwards; it and `summary` only by the leading department (403 otherwise).
     `rectify_deadline` is the due date of problems the correction creates: needed when the
@@ -72,15 +88,34 @@ def inspection_amend(
     today = timezone.localdate()
     if rectify_deadline is not None and rectify_deadline < today:
         raise ValidationError(_("整改期限不能早于今天"))
-    notes, values = notes or {}, values or {}
+    notes, values, numbers = notes or {}, values or {}, numbers or {}
     changes: list[dict] = []
     if summary is not None and summary != inspection.summary:
         changes.append({"field": "summary", "old": inspection.summary, "new": summary})
         inspection.summary = summary
 
     touched = []
-    for answer in _answers_to_amend(inspection, scope, sorted(set(notes) | set(values))):
-        code, before = answer.item.code, (answer.value, answer.note)
+    codes = sorted(set(notes) | set(values) | set(numbers))
+    for answer in _answers_to_amend(inspection, scope, codes):
+        code, before = answer.item.code, (answer.value, answer.note, answer.number)
+        if code in numbers:
+            if not answer.item.has_limit:
+                raise ValidationError(
+                    _("检查项 %(code)s 不是有标准限值的数值项，不能更正其数值") % {"code": code}
+                )
+            number = parse_number(answer.item, numbers[code])
+            if number is None:
+                raise ValidationError(_("%(code)s 的数值不能为空") % {"code": code})
+            if number != answer.number:
+                changes.append(
+                    {"field": f"{code}.number", "old": _num(answer.number), "new": _num(number)}
+                )
+                answer.number = number
+            # The limit judges the corrected number, as it did the submitted one.
+            value = judged_value(answer.item, number, answer.value)
+            if value != answer.value:
+                changes.append({"field": f"{code}.value", "old": answer.value, "new": value})
+                answer.value = value
         if code in values:
             value = values[code]
             if answer.item.answer_type != COMPLIANCE:
@@ -97,9 +132,9 @@ def inspection_amend(
             if note != answer.note:
                 changes.append({"field": f"{code}.note", "old": answer.note, "new": note})
                 answer.note = note
-        if (answer.value, answer.note) != before:
+        if (answer.value, answer.note, answer.number) != before:
             answer._history_user = actor
-            answer.save(update_fields=["value", "note"])
+            answer.save(update_fields=["value", "note", "number"])
             touched.append(answer)
 
     if result is not None and result != inspection.result:
@@ -110,11 +145,18 @@ def inspection_amend(
     if not changes:
         raise ValidationError(_("没有任何改动"))
 
-    has_problems = inspection.answers.filter(
-        item__in=applicable_items(inspection=inspection, scope=scope, all_sections=True),
-        item__answer_type=COMPLIANCE,
-        value=Answer.Value.NON_COMPLIANT,
-    ).exists()
+    has_problems = (
+        inspection.answers.filter(
+            item__in=applicable_items(inspection=inspection, scope=scope, all_sections=True),
+            value=Answer.Value.NON_COMPLIANT,
+        )
+        .filter(
+            Q(item__answer_type=COMPLIANCE)
+            | Q(item__limit_min__isnull=False)
+            | Q(item__limit_max__isnull=False)
+        )
+        .exists()
+    )
     if not may_conclude and has_problems == (inspection.result == Inspection.Result.COMPLIANT):
         raise ValidationError(
             _("这项更正须一并更正检查结论，检查结论由教育部门更正，请联系教育部门的检查人员")
@@ -154,6 +196,10 @@ def inspection_amend(
 
 def _iso(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
+
+
+def _num(number) -> str:
+    return "" if number is None else str(number)
 
 
 def _answers_to_amend(inspection: Inspection, scope: Scope, codes: list[str]) -> list[Answer]:
@@ -226,7 +272,7 @@ def _apply(inspection: Inspection, plan: list[tuple], amendment: Amendment, acto
     majors = []
     for action, answer, finding, own_deadline in plan:
         item = answer.item
-        description = answer.note or item.text
+        description = finding_description(item, answer)
         if action == "create":
             task = tasks.get(item.department)
             if task is None:

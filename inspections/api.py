@@ -208,6 +208,13 @@ class FindingDetailSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="task.department", read_only=True)
     deadline = serializers.DateField(source="due", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # A measured item's problem: the value found (as corrected) and the limit it broke.
+    measured_value = serializers.SerializerMethodField(help_text=_("实测值（数值项）"))
+    limit = serializers.CharField(
+        source="item.limit_text",
+        read_only=True,
+        help_text=_("标准（数值项，如“不少于 3 平方米/人”）"),
+    )
 
     class Meta:
         model = Finding
@@ -215,8 +222,12 @@ class FindingDetailSerializer(serializers.ModelSerializer):
             "id", "task_id", "inspection_id", "institution_id", "institution_name", "county_code",
             "department", "code", "section", "severity", "description", "requirement", "status",
             "deadline", "is_overdue", "reported_at", "report_note", "verified_at", "verify_note",
-            "reopened_count",
+            "reopened_count", "deadline_reason", "measured_value", "limit",
         ]  # fmt: skip
+
+    def get_measured_value(self, finding) -> str | None:
+        number = finding.answer.number if finding.item.has_limit else None
+        return None if number is None else str(number)
 
 
 class FindingReportSerializer(serializers.Serializer):
@@ -238,6 +249,11 @@ class FindingVerifySerializer(serializers.Serializer):
     deadline = serializers.DateField(
         required=False, allow_null=True, default=None, help_text=_("退回整改时必填，不早于今天")
     )
+    deadline_reason = serializers.CharField(
+        max_length=services.DEADLINE_REASON_MAX, required=False, allow_blank=True, default="",
+        style=MULTILINE_STYLE,
+        help_text=_("新的整改期限晚于县级排查整改截止日期时必填：理由"),
+    )  # fmt: skip
 
     def validate(self, data):
         # The page's form rule: a problem sent back needs the reason, or the institution
@@ -323,6 +339,7 @@ class FindingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                     finding=finding, actor=request.user, scope=self.scope,
                     passed=data["passed"], note=data["note"],
                     deadline=None if data["passed"] else data["deadline"],
+                    deadline_reason=data["deadline_reason"],
                 )  # fmt: skip
             except ValidationError as exc:
                 # Sending back an open problem, only the deadline can be wrong: say so.

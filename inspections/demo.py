@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,9 +23,14 @@ from campaign.models import Campaign
 from institutions.models import Institution, Region
 
 from .models import Answer, Finding, Inspection, RectificationTask, Round
+from .services import finding_description
 
 # Items a demo problem is drawn from: fire exits, extinguishers, staff checks, price lists…
-DEMO_ITEMS = ["1.01", "1.05", "2.01", "2.03", "2.05", "2.22", "3.01", "5.01", "5.05"]
+# and 2.08, a classroom measured below its limit (不少于 3 平方米/人).
+DEMO_ITEMS = ["1.01", "1.05", "2.01", "2.03", "2.05", "2.08", "2.22", "3.01", "5.01", "5.05"]
+# What a demo officer measured where a measured item failed: just under the minimum or
+# just over the maximum, as found on site.
+DEMO_SHORTFALL = [Decimal("0.4"), Decimal("0.8"), Decimal("1.2")]
 
 
 @transaction.atomic
@@ -77,13 +83,24 @@ def inspection_demo_create(*, campaign: Campaign, seed: int = 2023) -> int:
     return len(made)
 
 
+def _measured(item, rng) -> Decimal | None:
+    """A measured item's value that breaks its limit; None for the yes/no items."""
+    if not item.has_limit:
+        return None
+    shortfall = rng.choice(DEMO_SHORTFALL)
+    if item.limit_min is not None:
+        return item.limit_min - shortfall
+    return item.limit_max + 1
+
+
 def _problems(inspections, plans, items, rng, officer, now) -> None:
     """For each inspection with a planned problem: the answer, its task and the finding."""
     pairs = [(i, items[code]) for i, code in zip(inspections, plans, strict=True) if code]
     answers = bulk_create_with_history(
         [
             Answer(inspection=i, item=item, value=Answer.Value.NON_COMPLIANT,
-                   note=f"{item.text[:20]}……现场检查不符合要求", answered_at=i.submitted_at)
+                   note="" if item.has_limit else f"{item.text[:20]}……现场检查不符合要求",
+                   number=_measured(item, rng), answered_at=i.submitted_at)
             for i, item in pairs
         ],
         Answer, batch_size=1000, default_user=officer,
@@ -107,7 +124,8 @@ def _problems(inspections, plans, items, rng, officer, now) -> None:
         findings.append(
             Finding(
                 task=task, answer=answer, item=item, section=item.section,
-                severity=item.severity, description=answer.note, requirement=item.requirement,
+                severity=item.severity, description=finding_description(item, answer),
+                requirement=item.requirement,
                 status=status,
                 reported_at=now if status != Finding.Status.OPEN else None,
                 report_note="已按要求整改，附整改照片" if status != Finding.Status.OPEN else "",

@@ -255,6 +255,9 @@ class Finding(models.Model):
     reopened_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     # Set when a re-inspection sends the problem back: the new date replaces the task's.
     deadline = models.DateField(_("重新限定的整改期限"), null=True, blank=True)
+    # Why the effective deadline runs past the county phase's end (排查整改 by 30 Nov): the
+    # county must say so in writing, and the city reads it on the problem.
+    deadline_reason = models.TextField(_("整改期限晚于县级排查整改截止日期的理由"), blank=True)
     withdrawn_by = models.ForeignKey(
         Amendment, on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawn_findings",
         verbose_name=_("撤销依据的更正"),
@@ -269,6 +272,12 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} {self.get_status_display()}"
+
+    @property
+    def measured(self) -> str:
+        """A measured item's value against its limit, as corrected ("实测 1.5 平方米/人，
+        规定不少于 3 平方米/人"); empty for the yes/no items."""
+        return self.item.measured_text(self.answer.number) if self.item.has_limit else ""
 
     @property
     def effective_deadline(self):

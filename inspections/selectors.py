@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils import timezone
 from accounts.scope import Scope
 from institutions.models import Institution
 
-from .models import Finding, Inspection, RectificationTask
+from .models import Finding, Inspection, RectificationTask, Round
 
 
 def inspection_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet:
@@ -24,7 +26,7 @@ def inspection_list(*, scope: Scope, permission: str = "inspections.view") -> Qu
 def finding_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet:
     """The problem list: findings in the user's regions and in the sections they own."""
     qs = scope.institutions(
-        Finding.objects.select_related("task__institution__county", "item"),
+        Finding.objects.select_related("task__institution__county", "item", "answer"),
         permission,
         path="task__institution",
         round_path="task__inspection__round",
@@ -50,6 +52,25 @@ def overdue_q(today=None) -> Q:
     (not verified closed, not withdrawn by an amendment)."""
     today = today or timezone.localdate()
     return deadline_q("lt", today) & ~Q(status__in=Finding.DONE)
+
+
+def screening_phase_deadline(campaign) -> dt.date | None:
+    """The deadline of the campaign's county phase (县级排查整改, 30 Nov in 2023), if set."""
+    from campaign.models import Phase
+
+    return (
+        Phase.objects.filter(campaign=campaign, kind=Phase.Kind.COUNTY_SCREENING)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+
+
+def screening_unrectified_q(today=None) -> Q:
+    """County screening problems that keep their county's 排查整改 from being done: not
+    closed or withdrawn and past their effective deadline. One still inside the deadline
+    the county set (recorded on the problem, which the city reads) is in hand; a deadline
+    after the phase's end needs a written reason (services.deadline_reason_check)."""
+    return overdue_q(today) & Q(task__inspection__round__level=Round.Level.COUNTY)
 
 
 def task_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet:

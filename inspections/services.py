@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,14 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts.models import Notification
+from accounts.audit import audit_log
+from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
 from campaign.selectors import checklist_items_for
 from institutions.models import Institution
+from ops.text import control_character_message
 
 from .models import Answer, Finding, Inspection, RectificationTask, Round
+from .selectors import screening_phase_deadline
+
+DEADLINE_REASON_MAX = 500
 
 
 class EditConflict(ValidationError):
@@ -158,22 +163,70 @@ def applicable_items(*, inspection: Inspection, scope: Scope, all_sections: bool
     )
 
 
+def parse_number(item: ChecklistItem, raw) -> Decimal | None:
+    """A measured value as the answer column holds it (two decimals, under ten digits).
+
+    The value typed is never echoed back: it may hold control characters or run to pages.
+    """
+    if raw in ("", None):
+        return None
+    wrong = ValidationError(
+        {item.code: _("%(code)s 的数值不正确，请填写数字（最多两位小数，小于 100 亿）")
+         % {"code": item.code}}
+    )  # fmt: skip
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
+        raise wrong
+    text = str(raw).strip()
+    if len(text) > 40:
+        raise wrong
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise wrong from None
+    if not number.is_finite() or abs(number) >= 10**10:
+        raise wrong
+    # Half up, as the phone form rounds before judging (static/js/inspection_form.js).
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def judged_value(item: ChecklistItem, number: Decimal | None, picked: str) -> str:
+    """The answer's result. A measured item with a limit is judged by its number alone,
+    whatever the officer picked: 1.0 m² against "不少于 3" is non-compliant even if
+    合规 was tapped. Without a number it is not answered yet."""
+    if not item.has_limit:
+        return picked
+    broken = item.breaks_limit(number)
+    if broken is None:
+        return ""
+    return Answer.Value.NON_COMPLIANT if broken else Answer.Value.COMPLIANT
+
+
+def judged(item: ChecklistItem) -> bool:
+    """Items whose answer can be a problem: yes/no items and measured items with a limit."""
+    return item.answer_type == item.AnswerType.COMPLIANCE or item.has_limit
+
+
+def finding_description(item: ChecklistItem, answer: Answer) -> str:
+    """The problem as the list and the notice print it: the officer's note, else the item
+    not met; a measured item adds the value against its limit."""
+    measured = item.measured_text(answer.number) if item.has_limit else ""
+    if answer.note:
+        return f"{answer.note}（{measured}）" if measured else answer.note
+    if measured:
+        return f"{item.text}：{measured}"
+    return _("未达到要求：%(text)s") % {"text": item.text}
+
+
 def _parse_answer(item: ChecklistItem, raw: dict) -> dict:
     value = raw.get("value") or ""
     if value and value not in Answer.Value.values:
-        raise ValidationError({item.code: _("“%(value)s”不是有效的检查结果") % {"value": value}})
-    number = raw.get("number")
-    if number in ("", None):
-        number = None
-    else:
-        try:
-            number = Decimal(str(number))
-        except InvalidOperation:
-            raise ValidationError(
-                {item.code: _("“%(value)s”不是数字") % {"value": number}}
-            ) from None
+        # Shown cut short: a value can be anything a client sends.
+        raise ValidationError(
+            {item.code: _("“%(value)s”不是有效的检查结果") % {"value": str(value)[:20]}}
+        )
+    number = parse_number(item, raw.get("number"))
     return {
-        "value": value,
+        "value": judged_value(item, number, value),
         "number": number,
         "text": str(raw.get("text") or "")[:2000],
         "note": str(raw.get("note") or "")[:2000],
@@ -249,6 +302,55 @@ def inspection_save_draft(
     return inspection
 
 
+def reason_phase_deadline(campaign: Campaign, level: str) -> dt.date | None:
+    """The county phase's deadline a new rectification deadline is measured against, or
+    None when no reason can be asked: not a county screening round, no county phase, or a
+    campaign already over (its phase figures are history; nothing is tracked against them)."""
+    if level != Round.Level.COUNTY or timezone.localdate() > campaign.ends_on:
+        return None
+    return screening_phase_deadline(campaign)
+
+
+def deadline_reason_check(
+    *, campaign: Campaign, level: str, deadline: dt.date | None, reason: str
+) -> str:
+    """The written reason a county screening's rectification deadline needs when it falls
+    after the county phase's deadline (the notice: 排查整改 done by 30 Nov); "" when none is
+    needed. Refused in Chinese when it is needed and missing, or unusable."""
+    phase_end = reason_phase_deadline(campaign, level)
+    if deadline is None or phase_end is None:
+        return ""
+    if deadline <= phase_end:
+        return ""  # inside the phase: nothing to explain, and nothing kept
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("整改期限晚于县级排查整改截止日期（%(date)s），请写明理由")
+            % {"date": phase_end.isoformat()}
+        )
+    message = control_character_message(reason, multiline=True)
+    if message:
+        raise ValidationError(message)
+    if len(reason) > DEADLINE_REASON_MAX:
+        raise ValidationError(_("整改期限的理由不能超过 %(n)d 个字") % {"n": DEADLINE_REASON_MAX})
+    return reason
+
+
+def _audit_late_deadline(*, actor, obj, reason: str, deadline: dt.date, findings) -> None:
+    """A deadline past the county phase's end is a decision the city answers for: logged."""
+    audit_log(
+        kind=AuditEvent.Kind.OTHER,
+        actor=actor,
+        obj=obj,
+        reason=reason,
+        detail={
+            "change": "rectify_deadline_after_phase",
+            "deadline": deadline.isoformat(),
+            "findings": sorted(f.pk for f in findings),
+        },
+    )
+
+
 @transaction.atomic
 def inspection_submit(
     *,
@@ -259,6 +361,7 @@ def inspection_submit(
     result: str,
     rectify_deadline: dt.date | None,
     summary: str = "",
+    deadline_reason: str = "",
 ) -> Inspection:
     """Lock the record, turn every non-compliant answer into a problem, group them into tasks.
 
@@ -284,7 +387,16 @@ def inspection_submit(
     non_compliant = []
     for item in items:
         answer = answers.get(item.pk)
-        if item.answer_type == item.AnswerType.COMPLIANCE:
+        if item.has_limit:
+            # Measured against a limit: a number is required, and it alone decides.
+            if answer is None or answer.number is None:
+                errors.append(_("%(code)s 尚未填写数值") % {"code": item.code})
+                continue
+            value = judged_value(item, answer.number, answer.value)
+            if value != answer.value:
+                answer.value = value
+                answer.save(update_fields=["value"])
+        if judged(item):
             if answer is None or not answer.value:
                 errors.append(_("%(code)s 尚未填写") % {"code": item.code})
                 continue
@@ -302,6 +414,17 @@ def inspection_submit(
         errors.append(_("整改期限不能早于今天"))
     if result not in Inspection.Result.values:
         errors.append(_("请选择检查结论"))
+    reason = ""
+    if non_compliant:
+        try:
+            reason = deadline_reason_check(
+                campaign=inspection.round.campaign,
+                level=inspection.round.level,
+                deadline=rectify_deadline,
+                reason=deadline_reason,
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     if errors:
         raise ValidationError(errors)
     claimed = Inspection.objects.filter(
@@ -320,6 +443,7 @@ def inspection_submit(
     by_department: dict[str, list] = defaultdict(list)
     for item, answer in non_compliant:
         by_department[item.department].append((item, answer))
+    created: list[Finding] = []
     for department, rows in sorted(by_department.items()):
         task = RectificationTask.objects.create(
             inspection=inspection,
@@ -327,7 +451,7 @@ def inspection_submit(
             department=department,
             deadline=rectify_deadline,
         )
-        bulk_create_with_history(
+        created += bulk_create_with_history(
             [
                 Finding(
                     task=task,
@@ -335,13 +459,18 @@ def inspection_submit(
                     item=item,
                     section=item.section,
                     severity=item.severity,
-                    description=answer.note or item.text,
+                    description=finding_description(item, answer),
                     requirement=item.requirement,
+                    deadline_reason=reason,
                 )
                 for item, answer in rows
             ],
             Finding,
             default_user=actor,
+        )
+    if reason:
+        _audit_late_deadline(
+            actor=actor, obj=inspection, reason=reason, deadline=rectify_deadline, findings=created
         )
     _alert_major_hazards(
         inspection,
@@ -415,6 +544,7 @@ def finding_verify(
     passed: bool,
     note: str = "",
     deadline: dt.date | None = None,
+    deadline_reason: str = "",
 ) -> Finding:
     """Re-inspection: close the problem (复查销号) or send it back with a new deadline.
 
@@ -430,6 +560,10 @@ def finding_verify(
             raise ValidationError(_("退回整改时请填写新的整改期限"))
         if deadline < timezone.localdate():
             raise ValidationError(_("新的整改期限不能早于今天"))
+        round_ = finding.task.inspection.round
+        reason = deadline_reason_check(
+            campaign=round_.campaign, level=round_.level, deadline=deadline, reason=deadline_reason
+        )
     finding.verified_by = actor
     finding.verified_at = timezone.now()
     finding.verify_note = note.strip()
@@ -439,8 +573,14 @@ def finding_verify(
         finding.status = Finding.Status.OPEN
         finding.reopened_count += 1
         finding.deadline = deadline
+        # The new deadline's own reason; one inside the phase needs none (and keeps none).
+        finding.deadline_reason = reason
     finding._history_user = actor
     finding.save()
+    if not passed and reason:
+        _audit_late_deadline(
+            actor=actor, obj=finding, reason=reason, deadline=deadline, findings=[finding]
+        )
     task_sync_closed(finding.task, when=finding.verified_at)
     return finding
 

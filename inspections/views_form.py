@@ -147,8 +147,14 @@ def render_form(request, scope, inspection, *, errors=(), values=None, status=20
             # concludes and submits the record (Scope.may_conclude, as for amendments).
             "can_conclude": scope.may_conclude(inspection),
             "submit_errors": errors,
-            "values": values or {"result": "", "rectify_deadline": "", "summary": ""},
+            "values": values
+            or {"result": "", "rectify_deadline": "", "summary": "", "deadline_reason": ""},
             "min_deadline": timezone.localdate().isoformat(),
+            # A county screening's deadline after the county phase's end needs a reason: the
+            # form warns at once (static/js/deadline_reason.js), the service decides.
+            "phase_deadline": services.reason_phase_deadline(
+                inspection.round.campaign, inspection.round.level
+            ),
         },
         status=status,
     )
@@ -177,12 +183,14 @@ class InspectionView(InspectionAccessMixin, View):
         by_item = {a.item_id: a for a in answers}
         items = [a.item for a in sorted(answers, key=lambda a: (a.item.order, a.item.pk))]
         can_amend = inspection.status == Inspection.Status.SUBMITTED and self.can_change(inspection)
-        # The items this user may correct: the yes/no ones of their own sections.
+        # The items this user may correct: the yes/no ones of their own sections, and the
+        # measured ones with a limit (corrected by their number, which the limit judges).
         own = self.scope.sections("inspections.change") if can_amend else []
         amendable = [
             by_item[item.pk]
             for item in items
-            if item.section in own and item.answer_type == item.AnswerType.COMPLIANCE
+            if item.section in own
+            and (item.answer_type == item.AnswerType.COMPLIANCE or item.has_limit)
         ]
         # The conclusion and summary only for the department that leads the inspection.
         can_conclude = can_amend and self.scope.may_conclude(inspection)
@@ -198,6 +206,7 @@ class InspectionView(InspectionAccessMixin, View):
                 "can_amend": can_amend,
                 "can_conclude": can_conclude,
                 "amendable": amendable,
+                "has_measured": any(a.item.has_limit for a in amendable),
                 "answer_values": Answer.Value.choices,
                 "results": Inspection.Result.choices,
                 "min_deadline": timezone.localdate().isoformat(),
@@ -216,6 +225,8 @@ def _change_row(change: dict) -> dict:
     if field == "rectify_deadline":
         return {"label": _("整改期限"), "old": old, "new": new}
     code, _dot, part = field.rpartition(".")
+    if part == "number":
+        return {"label": f"{code} {_('数值')}", "old": old, "new": new}
     if part == "value":
         values = dict(Answer.Value.choices)
         return {
@@ -403,6 +414,7 @@ class SubmitView(InspectionAccessMixin, View):
             "result": request.POST.get("result", ""),
             "rectify_deadline": request.POST.get("rectify_deadline", "").strip(),
             "summary": request.POST.get("summary", "").strip(),
+            "deadline_reason": request.POST.get("deadline_reason", "").strip(),
         }
         errors = []
         deadline: dt.date | None = None
@@ -426,6 +438,7 @@ class SubmitView(InspectionAccessMixin, View):
                     result=values["result"],
                     rectify_deadline=deadline,
                     summary=values["summary"],
+                    deadline_reason=values["deadline_reason"],
                 )
             except ValidationError as exc:
                 errors = _messages(exc)
@@ -450,6 +463,7 @@ class AmendView(InspectionAccessMixin, View):
         # Only what was sent is amended: a missing or blank field means "unchanged".
         values = {code: post["value"]} if code and post.get("value") else {}
         notes = {code: post["note"].strip()} if code and post.get("note", "").strip() else {}
+        numbers = {code: post["number"]} if code and post.get("number", "").strip() else {}
         raw_deadline = post.get("rectify_deadline", "").strip()
         try:
             deadline = parse_date(raw_deadline) if raw_deadline else None
@@ -467,6 +481,7 @@ class AmendView(InspectionAccessMixin, View):
                 summary=post["summary"].strip() if "summary" in post else None,
                 notes=notes,
                 values=values,
+                numbers=numbers,
                 result=post.get("result") or None,
                 rectify_deadline=deadline,
             )

@@ -156,6 +156,14 @@ class VerifyForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         error_messages={"invalid": gettext_lazy("整改期限格式不正确")},
     )
+    # Needed when the new deadline falls after the county phase's deadline (the service
+    # decides: it knows the problem's round and campaign).
+    deadline_reason = forms.CharField(
+        label=gettext_lazy("整改期限晚于排查整改截止日期的理由"),
+        max_length=services.DEADLINE_REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,6 +192,7 @@ class FindingView(ScopedViewMixin, TemplateView):
         finding = get_in_scope_or_404(
             selectors.finding_list(scope=self.scope).select_related(
                 "task__inspection__round__region",
+                "task__inspection__round__campaign",
                 "task__inspection__created_by",
                 "verified_by",
                 "withdrawn_by__made_by",
@@ -202,9 +211,17 @@ class FindingView(ScopedViewMixin, TemplateView):
         finding.is_overdue = finding.overdue_on(timezone.localdate())
         kwargs.setdefault("report_form", ReportForm())
         kwargs.setdefault("verify_form", VerifyForm())
+        round_ = finding.task.inspection.round
+        phase_deadline = services.reason_phase_deadline(round_.campaign, round_.level)
+        if phase_deadline is not None:
+            # The page warns the moment a date after the phase's end is picked.
+            kwargs["verify_form"].fields["deadline"].widget.attrs.update(
+                {"data-phase-deadline": phase_deadline.isoformat(), "data-reason": "reason-block"}
+            )
         return super().get_context_data(
             finding=finding,
             can_change=can_change,
+            phase_deadline=phase_deadline,
             history=finding_history(finding),
             **kwargs,
         )
@@ -243,6 +260,8 @@ def finding_history(finding: Finding) -> list[dict]:
         if previous is not None:
             if row.deadline != previous.deadline and row.deadline:
                 parts.append(_("整改期限改为 %(date)s") % {"date": row.deadline.isoformat()})
+                if row.deadline_reason:
+                    parts.append(_("理由：%(reason)s") % {"reason": row.deadline_reason})
             if row.description != previous.description:
                 parts.append(_("问题描述改为：%(text)s") % {"text": row.description})
         if parts:
@@ -304,6 +323,7 @@ class FindingVerifyView(_FindingActionView):
             passed=data["passed"],
             note=data["note"],
             deadline=None if data["passed"] else data["deadline"],
+            deadline_reason=data["deadline_reason"],
         )
         if data["passed"]:
             messages.success(self.request, _("复查合格，问题已销号"))

@@ -21,13 +21,13 @@ from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
 from accounts.roles import Role
 from accounts.scope import Scope
-from institutions.models import Institution, Region
+from campaign.models import DISMISSAL_DAYS_DEFAULT
+from campaign.selectors import campaign_in_force
+from institutions.models import Institution, Region, province_of
 
 from . import crypto, selectors
 from .models import BackgroundCheck, Category, CheckBatch, Dismissal, Post, StaffMember
 
-# Days an institution has to dismiss a disqualified staff member.
-DISMISSAL_DAYS = 15
 STAFF_FIELDS = [
     "institution", "name", "post", "employed_from", "employed_until", "teacher_certificate",
     "platform_complete",
@@ -271,13 +271,21 @@ def apply_result(check: BackgroundCheck, result: dict, *, actor, now=None) -> Di
     return _open_dismissal(check)
 
 
+def dismissal_days(county_code: str) -> int:
+    """Days an institution has to dismiss a disqualified staff member: the setting of the
+    campaign in force in its province (15 in 2023), the default when there is none."""
+    campaign = campaign_in_force(province_of(county_code))
+    return campaign.dismissal_days if campaign else DISMISSAL_DAYS_DEFAULT
+
+
 def _open_dismissal(check: BackgroundCheck) -> Dismissal:
     staff = check.staff
+    days = dismissal_days(staff.institution.county_id)
     dismissal = Dismissal.objects.create(
         check_result=check,
         staff=staff,
         institution=staff.institution,
-        deadline=timezone.localdate() + dt.timedelta(days=DISMISSAL_DAYS),
+        deadline=timezone.localdate() + dt.timedelta(days=days),
     )
     # The county's education officers act on it; the notice names no one and no offence.
     notify(

@@ -16,7 +16,7 @@ import functools
 import io
 import shutil
 import subprocess  # noqa: S404 - fc-list, a fixed argument list, to find the installed CJK font
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -27,6 +27,7 @@ from institutions.models import Region
 from institutions.tabular.export import ListExporter, xml_text
 
 from .models import CitySummary
+from .selectors_sections import SectionView, section_views
 from .selectors_summary import city_figures, latest_submission, summary_figures
 from .tables_summary import (
     ROLLUP_COLUMNS,
@@ -50,6 +51,8 @@ class SummaryDocument:
     day: dt.date
     frozen: bool  # from a submission's snapshot
     revision: int = 0
+    # The other departments' parts (SummarySection), printed after the narrative.
+    departments: list[SectionView] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -85,11 +88,14 @@ class SummaryDocument:
         }
 
     def sections(self) -> list[tuple[str, str]]:
-        numbers = ["二", "三", "四", "五"]
-        return [
-            (f"{n}、{label}", self.narratives.get(name, ""))
-            for n, (name, label) in zip(numbers, CitySummary.SECTIONS, strict=True)
+        numbers = ["二", "三", "四", "五", "六", "七", "八", "九", "十"]
+        headed = [(label, self.narratives.get(name, "")) for name, label in CitySummary.SECTIONS]
+        # Each department's part under its own heading, "六、消防救援部门工作情况".
+        headed += [
+            (_("%(department)s工作情况") % {"department": part.name}, part.text)
+            for part in self.departments
         ]
+        return [(f"{n}、{label}", text) for n, (label, text) in zip(numbers, headed, strict=False)]
 
 
 def chinese_date(day: dt.date) -> str:
@@ -112,14 +118,14 @@ def document_for(summary: CitySummary | None, *, campaign: Campaign, city: Regio
             campaign=campaign, city=city, figures=submission.figures,
             narratives=submission.narratives, issuer=submission.issuer or default_issuer(city),
             day=timezone.localdate(submission.submitted_at), frozen=True,
-            revision=submission.number,
+            revision=submission.number, departments=section_views(summary, submission),
         )  # fmt: skip
     return SummaryDocument(
         campaign=campaign, city=city,
         figures=summary_figures(summary, campaign=campaign, city=city),
         narratives=summary.narratives() if summary else {},
         issuer=(summary.issuer if summary else "") or default_issuer(city),
-        day=timezone.localdate(), frozen=False,
+        day=timezone.localdate(), frozen=False, departments=section_views(summary),
     )  # fmt: skip
 
 
@@ -503,6 +509,10 @@ def rollup_docx(campaign: Campaign, rows: list[RollupRow]) -> bytes:
         for name, label in CitySummary.SECTIONS:
             _paragraph(document, str(label), font=HEADING_FONT, size=14)
             _narrative(document, submission.narratives.get(name, ""))
+        for part in section_views(r.summary, submission):
+            _paragraph(document, _("%(department)s工作情况") % {"department": part.name},
+                       font=HEADING_FONT, size=14)  # fmt: skip
+            _narrative(document, part.text)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -116,6 +116,18 @@ def _complaint_filters():
     ]
 
 
+def _enforcement_kinds():
+    from .ledger_enforcement import enforcement_kinds
+
+    return enforcement_kinds()
+
+
+def _enforcement_filters():
+    from enforcement.models import EnforcementAction
+
+    return [("trigger", _("处理依据"), EnforcementAction.Trigger.choices)]
+
+
 @dataclass(frozen=True)
 class Ledger:
     key: str
@@ -283,6 +295,14 @@ LEDGERS: list[Ledger] = [
         note=_("各县区开展的安全教育宣传活动"),
         period_from="from", period_to="to", period_label=_("活动日期"),
         builder="reporting.views_ledgers.publicity_ledger", basename="安全教育宣传活动台账",
+    ),
+    Ledger(
+        "enforcement", _("查处问责台账"), "ledgers:enforcement", "enforcement.view",
+        note=_("约谈、责令整改、停业整顿、罚款、移送、问责：依据、文书编号、处理部门"),
+        period_from="from", period_to="to", period_label=_("处理日期"), sector=True,
+        status_param="status", status_label=_("处理措施"), statuses=_enforcement_kinds,
+        extras=_enforcement_filters,
+        builder="reporting.ledger_enforcement.enforcement_ledger", basename="查处问责台账",
     ),
 ]  # fmt: skip
 

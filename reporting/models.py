@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import Department
+
 
 class Publication(models.Model):
     """What of one campaign the province has made public (一公开), from when, until when.
@@ -139,6 +141,46 @@ class CitySummary(models.Model):
         return self.status in (self.Status.SUBMITTED, self.Status.ACCEPTED)
 
 
+class SummarySection(models.Model):
+    """One other department's part of a city's work summary (消防、公安、体育、文旅、科技).
+
+    The notice has the city's education bureau gather the departments' parts ("协调相关部门
+    汇总梳理"): each department's city users write theirs here while the summary is a draft
+    or returned, with its own optimistic `version` (the summary's row is locked around every
+    write, so a part never lands after the summary was submitted); each submission freezes
+    the parts as they stand (`SummarySubmission.sections`).
+    """
+
+    summary = models.ForeignKey(
+        CitySummary, on_delete=models.PROTECT, related_name="sections",
+        verbose_name=_("工作总结"),
+    )  # fmt: skip
+    department = models.CharField(_("部门"), max_length=32, choices=Department.choices)
+    text = models.TextField(_("本部门工作情况"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("修改人"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作总结部门内容")
+        verbose_name_plural = _("工作总结部门内容")
+        ordering = ["summary_id", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "department"], name="one_section_per_department"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary} {self.get_department_display()}"
+
+
 class WrittenOnceQuerySet(models.QuerySet):
     """Rows that are their own history (no HistoricalRecords): a bulk update would rewrite
     the record of what happened, so there is none."""
@@ -182,6 +224,10 @@ class SummarySubmission(WrittenOnce):
         verbose_name=_("报送人"),
     )  # fmt: skip
     late = models.BooleanField(_("逾期报送"), default=False)
+    # The other departments' parts as they stood (`SummarySection`): [{"department": "fire",
+    # "text": …, "author": …, "updated_at": …}], in the notice's order; codes, not names, so
+    # the page names each department in the reader's language.
+    sections = models.JSONField(_("各部门内容"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("工作总结报送记录")
@@ -204,6 +250,7 @@ class SummaryEvent(WrittenOnce):
         SUBMITTED = "submitted", _("报送")
         RETURNED = "returned", _("退回修改")
         ACCEPTED = "accepted", _("审核通过")
+        SECTION = "section", _("保存部门内容")
 
     summary = models.ForeignKey(
         CitySummary, on_delete=models.CASCADE, related_name="events", verbose_name=_("工作总结")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Section
 from accounts.scope import Scope
 from campaign.models import Campaign
+from enforcement.models import EnforcementAction
 from inspections.models import Finding, Inspection
 from institutions.models import Institution, Region
 from sampling.models import Draw
@@ -160,6 +161,43 @@ def public_violations(campaign: Campaign) -> list[PublicViolation]:
         )  # fmt: skip
     rows.sort(key=lambda r: (r.closed, r.place, r.institution, r.what))
     return rows
+
+
+@dataclass
+class PublicAction:
+    institution: str
+    place: str
+    violation: str
+    kind: str
+    taken_on: object
+    document_number: str
+
+
+def public_actions(campaign: Campaign) -> list[PublicAction]:
+    """What was done about serious fire-safety violations and suspensions (依法依规严肃处理，
+    及时向社会公布, §三(二)): institution, violation, action, date, document number. Never
+    who recorded it, no note (free text may name people), no vetting actions."""
+    rows = (
+        EnforcementAction.objects.filter(campaign=campaign)
+        .filter(Q(section=Section.FIRE) | Q(trigger=EnforcementAction.Trigger.SUSPENSION))
+        .select_related("institution__county__parent")
+        .only(
+            "basis", "kind", "taken_on", "document_number", "institution__name",
+            "institution__county__name", "institution__county__parent__name",
+        )
+        .order_by("-taken_on", "institution__name", "pk")
+    )  # fmt: skip
+    return [
+        PublicAction(
+            institution=a.institution.name,
+            place=_place(a.institution.county),
+            violation=a.basis,
+            kind=a.get_kind_display(),
+            taken_on=a.taken_on,
+            document_number=a.document_number,
+        )
+        for a in rows
+    ]
 
 
 def public_figures(campaign: Campaign) -> dict[str, int]:

@@ -24,6 +24,8 @@ from campaign.models import Campaign, ChecklistItem, Phase
 from campaign.selectors import campaign_list, publicity_list
 from clock.dashboards import county_figures, live_facts
 from complaints.models import Case, Referral
+from enforcement.models import EnforcementAction
+from enforcement.selectors import action_list
 from fees.selectors import fee_figures
 from institutions.models import Region
 from personnel.models import BackgroundCheck, Dismissal, StaffMember
@@ -185,6 +187,11 @@ ROW_KEYS = (
     "institutions", "total", "screened", "found", "major", "general", "rectified", "closed",
     "open", "overdue", "staff", "staff_checked", "staff_records", "dismissed",
     "fee_violations", "complaints", "referred", "publicity",
+    # The county phase's rectification (排查整改) and staff records complete on the national
+    # platform (§三); older frozen figures lack them, readers default them.
+    "screening_found", "screening_closed", "screening_late", "staff_platform",
+    # Actions taken on institutions (查处问责, enforcement/); older figures lack it too.
+    "actions",
 )  # fmt: skip
 
 
@@ -227,6 +234,8 @@ def city_figures(
             institutions=f.institutions, total=f.total, screened=f.screened, found=f.found,
             major=f.major, general=f.found - f.major, rectified=f.reported + f.closed,
             closed=f.closed, open=f.open, overdue=f.overdue,
+            screening_found=f.screening_found, screening_closed=f.screening_closed,
+            screening_late=f.screening_late,
         )  # fmt: skip
         for (section, severity), n in f.problems.items():
             key = "major" if severity == ChecklistItem.Severity.MAJOR else "general"
@@ -249,9 +258,11 @@ def city_figures(
     for code, r in _by_county(
         staff, "institution__county_id", n=Count("id"),
         checked_n=Count("id", filter=Q(checked=True)), record_n=Count("id", filter=Q(record=True)),
+        platform_n=Count("id", filter=Q(platform_complete=True)),
     ).items():  # fmt: skip
         row = rows.setdefault(code, _row(code, code))
-        row.update(staff=r["n"], staff_checked=r["checked_n"], staff_records=r["record_n"])
+        row.update(staff=r["n"], staff_checked=r["checked_n"], staff_records=r["record_n"],
+                   staff_platform=r["platform_n"])  # fmt: skip
     dismissals = dismissal_list(scope=scope).filter(
         institution__county__code__startswith=prefix, created_at__date__gte=campaign.starts_on
     )
@@ -308,6 +319,23 @@ def city_figures(
         institutions_reached=Sum("institutions_reached"),
     )  # fmt: skip
 
+    # Actions taken (查处问责): the campaign's (or, without one, taken during it), by kind,
+    # with the fines' total. The city's education scope reads the vetting actions too.
+    during = Q(taken_on__gte=campaign.starts_on, taken_on__lte=campaign.ends_on)
+    actions = action_list(scope=scope).filter(
+        Q(campaign=campaign) | (Q(campaign__isnull=True) & during),
+        institution__county__code__startswith=prefix,
+    )
+    for code, r in _by_county(actions, "institution__county_id", n=Count("id")).items():
+        rows.setdefault(code, _row(code, code))["actions"] = r["n"]
+    by_kind = dict(actions.order_by().values_list("kind").annotate(n=Count("id")))
+    enforcement = {
+        "actions": sum(by_kind.values()),
+        "institutions": actions.order_by().values("institution_id").distinct().count(),
+        **{kind: by_kind.get(kind, 0) for kind in EnforcementAction.Kind.values},
+        "fined_amount": _money(actions.order_by().aggregate(s=Sum("amount"))["s"]),
+    }
+
     # The city's own random spot-check sample against its quota.
     round_ = sampling_rounds(scope).filter(campaign=campaign, level="city", region=city).first()
     status = quota_status(round_) if round_ is not None else None
@@ -349,6 +377,7 @@ def city_figures(
         "sampling": sampling,
         "personnel": {
             "staff": total["staff"],
+            "platform_complete": total["staff_platform"],
             "checked": total["staff_checked"],
             "records": total["staff_records"],
             "dismissals_ordered": dismissal_counts["ordered"],
@@ -373,6 +402,7 @@ def city_figures(
             "referrals_answered": referrals["answered"],
         },  # fmt: skip
         "publicity": {key: publicity[key] or 0 for key in publicity},
+        "enforcement": enforcement,
     }
 
 

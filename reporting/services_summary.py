@@ -12,6 +12,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +20,15 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
-from accounts.roles import Role
+from accounts.roles import SUMMARY_RECEIVING_DEPARTMENT, Role
 from accounts.scope import Scope
 from campaign.models import Campaign
 from institutions.models import Region
+from ops.text import control_character_message
 
-from .models import CitySummary, SummaryEvent, SummarySubmission
-from .selectors_summary import CHANGE, REVIEW, city_figures, summary_deadline
+from .models import CitySummary, SummaryEvent, SummarySection, SummarySubmission
+from .selectors_sections import SECTION, department_name, frozen_sections
+from .selectors_summary import CHANGE, REVIEW, VIEW, city_figures, summary_deadline
 
 MAX_TEXT = 20000
 MAX_COMMENT = 2000
@@ -70,12 +73,12 @@ def _event(summary: CitySummary, kind: str, actor, comment: str = "") -> Summary
     )  # fmt: skip
 
 
-def _audit(summary: CitySummary, event: str, actor, request, reason: str = "") -> None:
+def _audit(summary: CitySummary, event: str, actor, request, reason: str = "", **extra) -> None:
     audit_log(
         kind=AuditEvent.Kind.SUMMARY, actor=actor, request=request, obj=summary, reason=reason,
         detail={
             "event": event, "campaign": summary.campaign_id, "city": summary.city_id,
-            "revision": summary.revision, "status": summary.status,
+            "revision": summary.revision, "status": summary.status, **extra,
         },
     )  # fmt: skip
 
@@ -180,7 +183,7 @@ def summary_submit(
     SummarySubmission.objects.create(
         summary=summary, number=number, figures=city_figures(campaign=campaign, city=city),
         narratives=summary.narratives(), issuer=summary.issuer, submitted_at=now,
-        submitted_by=actor,
+        submitted_by=actor, sections=frozen_sections(summary),
         late=deadline is not None and timezone.localdate(now) > deadline,
     )  # fmt: skip
     summary.revision = number
@@ -196,8 +199,12 @@ def summary_submit(
     title = (_("%(city)s报送了工作总结") if number == 1 else _("%(city)s重新报送了工作总结")) % {
         "city": city.name
     }
+    # Told: those who receive it (Scope.receives_summary), the province's education staff.
     notify(
-        users=users_with_role(role=Role.PROVINCE_STAFF, region_code=campaign.province_id),
+        users=users_with_role(
+            role=Role.PROVINCE_STAFF, region_code=campaign.province_id,
+            department=SUMMARY_RECEIVING_DEPARTMENT,
+        ),
         kind=Notification.Kind.SUMMARY, title=title,
         body=_("%(campaign)s：%(city)s第 %(n)d 次报送，请审核。")
         % {"campaign": campaign.name, "city": city.name, "n": number},
@@ -215,6 +222,8 @@ def _review_target(
     page sends it): if it was returned and resubmitted meanwhile, the decision is refused
     rather than applied to a version nobody at the province has read."""
     _require(scope, REVIEW, city)
+    if not scope.receives_summary(city.code):
+        raise PermissionDenied
     summary = _locked(campaign, city)
     if summary is None or summary.status != CitySummary.Status.SUBMITTED:
         status = summary.get_status_display() if summary else _("尚未报送")
@@ -303,3 +312,77 @@ def summary_accept(
         f"summary:accepted:{summary.pk}:{summary.revision}",
     )
     return summary
+
+
+# -- the other departments' parts ---------------------------------------------------------------
+
+
+def _section_text(text: str | None) -> str:
+    """A department's part, checked: line breaks as the narrative's, any other control
+    character (NUL included) refused with where it is, at most MAX_TEXT characters."""
+    text = text or ""
+    if len(text) > 2 * MAX_TEXT:  # refused before scanning a pasted book
+        raise ValidationError(_("本部门内容不能超过 %(n)d 字") % {"n": MAX_TEXT})
+    text = _BREAKS.sub("\n", text).strip()
+    message = control_character_message(text, multiline=True)
+    if message:
+        raise ValidationError(message)
+    if len(text) > MAX_TEXT:
+        raise ValidationError(_("本部门内容不能超过 %(n)d 字") % {"n": MAX_TEXT})
+    return text
+
+
+@transaction.atomic
+def section_save(
+    *, campaign: Campaign, city: Region, department: str, actor, scope: Scope, text: str,
+    version: int, request=None,
+) -> SummarySection:  # fmt: skip
+    """Save one department's part of the city's summary (a draft or returned one).
+
+    `version` is the part's as the writer's form was loaded (0 before it existed). The
+    summary's row is locked first, as `summary_submit` locks it: a part is saved before a
+    submission freezes the parts, or refused after it, never lost in between."""
+    scope.require(SECTION)
+    if not scope.covers_region(VIEW, city.code) or city.level != Region.Level.CITY:
+        raise Http404  # another city's summary is one that does not exist
+    if department not in scope.summary_section_departments(city.code):
+        raise PermissionDenied
+    text = _section_text(text)
+    summary = _locked(campaign, city)
+    if summary is None:
+        raise ValidationError(_("市教育局尚未开始编写工作总结，暂不能填写本部门内容"))
+    if not summary.is_editable:
+        raise ValidationError(
+            _("工作总结%(status)s，不能修改本部门内容") % {"status": summary.get_status_display()}
+        )
+    section = SummarySection.objects.filter(summary=summary, department=department).first()
+    if (section.version if section else 0) != version:
+        if section is None:
+            raise ValidationError(_("本部门内容不存在，请刷新页面"))
+        raise ValidationError(
+            _(
+                "本部门内容已由%(user)s于%(at)s修改，您的内容未保存。"
+                "请先复制您的内容，刷新页面后再修改"
+            )
+            % {
+                "user": section.updated_by,
+                "at": timezone.localtime(section.updated_at).strftime("%m-%d %H:%M"),
+            }
+        )
+    if section is not None and section.text == text:
+        return section
+    if section is None and not text:
+        raise ValidationError(_("请填写本部门工作情况后再保存"))
+    if section is None:
+        # No race for the unique (summary, department): every writer holds the summary's lock.
+        section = SummarySection(summary=summary, department=department, text=text,
+                                 updated_by=actor)  # fmt: skip
+    else:
+        section.text, section.version, section.updated_by = text, section.version + 1, actor
+    section._history_user = actor
+    section.save()
+    name = department_name(department)
+    _event(summary, SummaryEvent.Kind.SECTION, actor, name)
+    _audit(summary, "section_saved", actor, request, department=department,
+           section_version=section.version)  # fmt: skip
+    return section

@@ -29,6 +29,11 @@ def key_figures(f: dict) -> list[tuple[str, list[tuple[str, object]]]]:
             (_("已整改"), t["rectified"]),
             (_("已复查销号"), t["closed"]),
             (_("逾期未销号"), t["overdue"]),
+            # The county phase is 排查整改: what county screening found, and how much of it
+            # is verified closed. Figures frozen before these existed show a dash.
+            (_("县级排查发现问题"), t.get("screening_found", "—")),
+            (_("其中已整改销号"), t.get("screening_closed", "—")),
+            (_("其中逾期未销号"), t.get("screening_late", "—")),
         ]),
         (_("市级抽查"), [
             (_("应抽取县（市、区）"), s["required_counties"]),
@@ -39,6 +44,7 @@ def key_figures(f: dict) -> list[tuple[str, list[tuple[str, object]]]]:
         ]),
         (_("从业人员准入"), [
             (_("登记从业人员"), p["staff"]),
+            (_("全国平台信息完整"), p.get("platform_complete", "—")),
             (_("已完成犯罪记录查询"), p["checked"]),
             (_("查询发现有犯罪记录"), p["records"]),
             (_("责令清退"), p["dismissals_ordered"]),
@@ -63,7 +69,24 @@ def key_figures(f: dict) -> list[tuple[str, list[tuple[str, object]]]]:
             (_("覆盖人数"), pub["reached"]),
             (_("覆盖机构"), pub["institutions_reached"]),
         ]),
+        (_("查处问责"), _enforcement_items(f.get("enforcement"))),
     ]  # fmt: skip
+
+
+def _enforcement_items(e: dict | None) -> list[tuple[str, object]]:
+    """Actions taken (enforcement/); figures frozen before they were counted show a dash."""
+    e = e or {}
+    return [
+        (_("处理措施（项）"), e.get("actions", "—")),
+        (_("涉及机构"), e.get("institutions", "—")),
+        (_("约谈"), e.get("interview", "—")),
+        (_("责令整改"), e.get("order", "—")),
+        (_("停业整顿"), e.get("suspension", "—")),
+        (_("罚款"), e.get("fine", "—")),
+        (_("罚款金额（元）"), e.get("fined_amount", "—")),
+        (_("移送"), e.get("referral", "—")),
+        (_("问责"), e.get("accountability", "—")),
+    ]
 
 
 def section_table(f: dict) -> tuple[list[str], list[list[object]]]:
@@ -84,8 +107,10 @@ def section_table(f: dict) -> tuple[list[str], list[list[object]]]:
 COUNTY_COLUMNS = (
     ("total", _l("在营机构")), ("screened", _l("已排查")), ("rate", _l("排查率%")), ("found", _l("发现问题")),
     ("major", _l("重大隐患")), ("rectified", _l("已整改")), ("closed", _l("已销号")), ("overdue", _l("逾期")),
-    ("staff_checked", _l("人员已查询")), ("dismissed", _l("已清退")), ("fee_violations", _l("收费违规")),
+    ("staff_platform", _l("平台信息完整")), ("staff_checked", _l("人员已查询")),
+    ("dismissed", _l("已清退")), ("fee_violations", _l("收费违规")),
     ("complaints", _l("投诉举报")), ("referred", _l("移送公安")), ("publicity", _l("宣传活动")),
+    ("actions", _l("处理措施")),
 )  # fmt: skip
 
 
@@ -126,7 +151,9 @@ ROLLUP_COLUMNS = (
     ("institutions", _l("机构数")), ("total", _l("在营机构")), ("screened", _l("已排查")),
     ("rate", _l("排查率（%）")), ("found", _l("发现问题")), ("major", _l("重大隐患")),
     ("rectified", _l("已整改")), ("closed", _l("已复查销号")), ("overdue", _l("逾期未销号")),
-    ("staff", _l("从业人员")), ("staff_checked", _l("已查询")), ("staff_records", _l("有犯罪记录")),
+    ("staff", _l("从业人员")), ("staff_platform", _l("平台信息完整")),
+    ("staff_checked", _l("已查询")), ("staff_records", _l("有犯罪记录")),
     ("dismissed", _l("已清退")), ("fee_violations", _l("违规收费")), ("refunded", _l("退费金额（元）")),
     ("complaints", _l("投诉举报")), ("referred", _l("移送公安")), ("publicity", _l("宣传活动")),
+    ("actions", _l("处理措施")),
 )  # fmt: skip

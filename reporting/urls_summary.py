@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:campaign>/<str:city>/", views.SummaryDetailView.as_view(), name="detail"),
     path("<int:campaign>/<str:city>/save/", views.SummarySaveView.as_view(), name="save"),
     path("<int:campaign>/<str:city>/review/", views.SummaryReviewView.as_view(), name="review"),
+    path(
+        "<int:campaign>/<str:city>/sections/<str:department>/",
+        views.SummarySectionView.as_view(),
+        name="section",
+    ),
     path("<int:campaign>/<str:city>/word/", views.SummaryWordView.as_view(), name="word"),
     path("<int:campaign>/<str:city>/pdf/", views.SummaryPdfView.as_view(), name="pdf"),
     path(

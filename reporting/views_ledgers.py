@@ -120,6 +120,11 @@ class PublicityLedgerView(_LedgerView):
     key = "publicity"
 
 
+class EnforcementLedgerView(_LedgerView):
+    permission = "enforcement.view"
+    key = "enforcement"
+
+
 # -- background exports ------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ def public_campaign(request, pk):
             context["draws"] = selectors.public_draws(campaign)
         if publication.show_violations:
             context["violations"] = selectors.public_violations(campaign)
+            context["actions"] = selectors.public_actions(campaign)
     return render(request, "reporting/public_campaign.html", context)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
+from accounts.roles import SUMMARY_SECTION_DEPARTMENTS
 from accounts.scope import get_in_scope_or_404
 from institutions.tabular.download import XLSX
 from ops.text import small_int
@@ -31,6 +32,7 @@ from . import documents_summary as documents
 from . import selectors_summary as selectors
 from . import services_summary as services
 from .models import CitySummary
+from .selectors_sections import department_name, section_list
 from .tables_summary import county_table, key_figures, section_table
 
 PDF = "application/pdf"
@@ -59,6 +61,15 @@ class ReviewForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
     # The submission the reviewer read: a decision never lands on a newer one.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class SectionForm(forms.Form):
+    """One department's part of the summary; its length and characters are the service's to
+    measure, after line breaks are normalised, with its own message."""
+
+    text = forms.CharField(label=gettext_lazy("本部门工作情况"), required=False, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 5}))  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 def _send(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -114,13 +125,37 @@ class SummaryDetailView(_CityMixin, TemplateView):
         self.setup_city(campaign, city)
         return self.render_page()
 
-    def render_page(self, *, form=None, review_form=None, status=200):
+    def section_forms(self, bound=None, bound_department: str = "") -> list[tuple]:
+        """(department, its name, form) for each part the user writes, while it may change."""
+        summary = self.summary
+        if summary is None or not summary.is_editable:
+            return []
+        writable = self.scope.summary_section_departments(self.city.code)
+        live = {s.department: s for s in section_list(summary)}
+        forms_ = []
+        for department in SUMMARY_SECTION_DEPARTMENTS:
+            if department not in writable:
+                continue
+            form = bound if bound is not None and department == bound_department else None
+            if form is None:
+                current = live.get(department)
+                form = SectionForm(
+                    initial={"text": current.text if current else "",
+                             "version": current.version if current else 0},
+                    auto_id=f"id_{department}_%s",
+                )  # fmt: skip
+            forms_.append((department, department_name(department), form))
+        return forms_
+
+    def render_page(self, *, form=None, review_form=None, section_form=None,
+                    section_department="", status=200):  # fmt: skip
         summary = self.summary
         can_edit = self.scope.covers_region(services.CHANGE, self.city.code) and (
             summary is None or summary.is_editable
         )
+        # Only those who receive the summary (province education) see the review buttons.
         can_review = (
-            self.scope.covers_region(services.REVIEW, self.city.code)
+            self.scope.receives_summary(self.city.code)
             and summary is not None
             and summary.status == CitySummary.Status.SUBMITTED
         )
@@ -137,6 +172,7 @@ class SummaryDetailView(_CityMixin, TemplateView):
             "section_table": section_table(doc.figures), "county_table": county_table(doc.figures),
             "form": form if can_edit else None,
             "review_form": (review_form or ReviewForm()) if can_review else None,
+            "section_forms": self.section_forms(section_form, section_department),
             "events": summary.events.select_related("actor") if summary else [],
             "submissions": summary.submissions.select_related("submitted_by") if summary else [],
             "deadline": selectors.summary_deadline(self.campaign),
@@ -184,6 +220,8 @@ class SummaryReviewView(SummaryDetailView):
         self.setup_city(campaign, city)
         if not self.scope.covers_region(self.permission, self.city.code):
             raise Http404
+        if not self.scope.receives_summary(self.city.code):
+            raise PermissionDenied  # province staff of another department: they only read it
         form = ReviewForm(request.POST)
         if form.is_valid():
             accept = request.POST.get("decision") == "accept"
@@ -201,6 +239,33 @@ class SummaryReviewView(SummaryDetailView):
                 return redirect("summaries:detail", self.campaign.pk, self.city.code)
         self.summary = selectors.summary_for(self.campaign, self.city)
         return self.render_page(review_form=form, status=400)
+
+
+class SummarySectionView(SummaryDetailView):
+    """A city department saves its own part of the city's summary."""
+
+    permission = services.SECTION
+    http_method_names = ["post"]
+
+    def post(self, request, campaign, city, department):
+        self.setup_city(campaign, city)
+        if department not in SUMMARY_SECTION_DEPARTMENTS:
+            raise Http404
+        form = SectionForm(request.POST, auto_id=f"id_{department}_%s")
+        if form.is_valid():
+            try:
+                services.section_save(
+                    campaign=self.campaign, city=self.city, department=department,
+                    actor=request.user, scope=self.scope, text=form.cleaned_data["text"],
+                    version=form.cleaned_data["version"], request=request,
+                )  # fmt: skip
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已保存本部门内容"))
+                return redirect("summaries:detail", self.campaign.pk, self.city.code)
+        self.summary = selectors.summary_for(self.campaign, self.city)
+        return self.render_page(section_form=form, section_department=department, status=400)
 
 
 class SubmissionView(SummaryDetailView):

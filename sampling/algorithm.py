@@ -20,7 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-ALGORITHM = "sha256-rank-v1"
+# The version is stored with every draw and `verify_draw` recomputes a draw with its own:
+# v1 (until the joint-team rule) needed the supervising department and fire rescue on a team;
+# v2 adds education, which leads every spot check and alone may answer every section.
+ALGORITHM = "sha256-rank-v2"
+ALGORITHMS = ("sha256-rank-v1", "sha256-rank-v2")
 
 
 def rank_key(seed: str, stage: str, element) -> bytes:
@@ -232,9 +236,17 @@ def draw_teams(
     return result
 
 
-def needed_departments(supervising_department: str) -> list[str]:
-    """Who a spot check needs: the institution's own supervisor and fire rescue (section 二)."""
-    return list(dict.fromkeys([supervising_department, "fire"]))
+def needed_departments(supervising_department: str, algorithm: str = ALGORITHM) -> list[str]:
+    """Who a spot check needs: the joint team of the notice (三(二), 四(三)).
+
+    Education, which leads the check and answers the sections nobody else on the team owns
+    (staff vetting, minors, fees: a record is submitted only with every section answered),
+    the institution's own supervising department (the sector's, for non-subject training),
+    and fire rescue (section 二). v1 asked only the supervisor and fire rescue.
+    """
+    if algorithm == "sha256-rank-v1":
+        return list(dict.fromkeys([supervising_department, "fire"]))
+    return list(dict.fromkeys(["education", supervising_department, "fire"]))
 
 
 def run(
@@ -247,8 +259,10 @@ def run(
     must_include: list[dict],
     seed: str,
     params: dict,
+    algorithm: str = ALGORITHM,
 ) -> dict:
-    """Everything a draw produces, from everything it keeps. Used to draw and to verify.
+    """Everything a draw produces, from everything it keeps. Used to draw and to verify
+    (with the draw's own `algorithm`, so a draw made under an earlier version still checks).
 
     frame: [[institution id, county code, supervising department], …];
     pool: [[user id, department, home region code], …]; conflicts: [[user id, institution id], …];
@@ -268,9 +282,11 @@ def run(
         drawn = province_draw(pairs, seed=seed, institution_ratio=params["institution_ratio"])
     rows = {row[0]: row for row in frame}
     random_ids = set(drawn.institutions)
-    targets = [(i, rows[i][1], needed_departments(rows[i][2])) for i in drawn.institutions]
+    targets = [
+        (i, rows[i][1], needed_departments(rows[i][2], algorithm)) for i in drawn.institutions
+    ]
     targets += [
-        (m["id"], m["county"], needed_departments(m["department"]))
+        (m["id"], m["county"], needed_departments(m["department"], algorithm))
         for m in must_include
         if m["id"] not in random_ids
     ]

@@ -17,6 +17,7 @@ class DrawSerializer(serializers.ModelSerializer):
     campaign_id = serializers.IntegerField(source="round.campaign_id", read_only=True)
     must_include = serializers.SerializerMethodField()
     attempt = serializers.SerializerMethodField()
+    team_gaps = serializers.SerializerMethodField()
 
     class Meta:
         model = Draw
@@ -24,13 +25,23 @@ class DrawSerializer(serializers.ModelSerializer):
             "id", "level", "region_code", "campaign_id", "status", "algorithm", "seed", "params",
             "frame_size", "frame_sha256", "required_counties", "required_institutions",
             "counties", "institutions", "allocation", "must_include", "teams", "shortages",
-            "replaces", "redraw_reason", "attempt", "created_at", "confirmed_at", "superseded_at",
+            "team_gaps", "replaces", "redraw_reason", "attempt", "created_at", "confirmed_at",
+            "superseded_at",
         ]  # fmt: skip
 
     def get_attempt(self, draw) -> int:
         """Which draw of its round this is (1 = the first preview): earlier ones stay listed."""
         earlier = getattr(draw, "earlier_draws", None)  # DrawViewSet's annotation: no query
         return earlier + 1 if earlier is not None else draw_attempt(draw)["number"]
+
+    def get_team_gaps(self, draw) -> list[dict]:
+        """Departments the teams lack (`shortages` keeps codes), named, with how many to add;
+        a draw with any cannot be confirmed."""
+        return [
+            {"department": g["department"], "department_label": g["label"],
+             "institutions": g["institutions"], "add_at_least": g["add"]}
+            for g in selectors.team_gaps(draw)
+        ]  # fmt: skip
 
     def get_must_include(self, draw) -> list[dict]:
         random_ids = set(draw.institutions)

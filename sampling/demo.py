@@ -8,14 +8,22 @@ from institutions.models import Region
 from .models import PoolMember
 from .services import pool_add, sampling_round
 
-# round region → (the drawer, the inspectors registered for it)
+# round region → (the drawer, the inspectors registered for it). Every team is joint:
+# education, the institution's supervising department and fire rescue, so each pool holds
+# education, fire and the three sector departments (sports, the demo's most common trade:
+# two people).
 DEMO_POOLS = {
     "140100": (
         "city_taiyuan",
         ["county_xiaodian", "county_yingze", "county_xinghualing", "fire_yingze",
-         "fire_wanbailin", "dept_fire"],
+         "fire_wanbailin", "dept_fire", "sports_taiyuan", "sports_jinyuan", "culture_taiyuan",
+         "science_taiyuan"],
     ),
-    "140000": ("province", ["city_taiyuan", "city_datong", "dept_fire", "fire_datong"]),
+    "140000": (
+        "province",
+        ["city_taiyuan", "city_datong", "dept_fire", "fire_datong", "dept_sports",
+         "culture_province", "science_province"],
+    ),
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from institutions.models import Institution, Region
 from institutions.tabular.export import ListExporter
 
 from .models import Draw
-from .selectors import draw_attempt, user_names
+from .selectors import department_label, draw_attempt, user_names
 
 
 class SamplingRecord(ListExporter):
@@ -82,5 +82,5 @@ class SamplingRecord(ListExporter):
                 institution.county.name if institution else "",
                 reason,
                 "、".join(team),
-                "、".join(draw.shortages.get(str(pk), [])),
+                "、".join(department_label(d) for d in draw.shortages.get(str(pk), [])),
             ]

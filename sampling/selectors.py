@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import PERMISSIONS_BY_ROLE
+from accounts.roles import PERMISSIONS_BY_ROLE, Department
 from accounts.scope import Scope
 from complaints.selectors import institutions_with_complaints
 from inspections.models import Finding, Inspection, Round
@@ -217,3 +218,60 @@ def draw_attempt(draw: Draw) -> dict:
     """Which draw of its round this is, and how many came before it: shown on the record."""
     earlier = Draw.objects.filter(round_id=draw.round_id, pk__lt=draw.pk).count()
     return {"number": earlier + 1, "earlier": earlier}
+
+
+ANY = "any"  # a place on the team for anybody, beyond the departments the institution needs
+
+
+def department_label(code: str) -> str:
+    """A department's Chinese name (or the English one, per the active language): the draw
+    keeps codes, people read names."""
+    if code == ANY:
+        return str(_("其他组员"))
+    try:
+        return str(Department(code).label)
+    except ValueError:  # a code from an older draw no longer listed: shown as kept
+        return code
+
+
+def team_gaps(draw: Draw) -> list[dict]:
+    """The departments a draw's teams lack (the notice's joint checks, 三(二) and 四(三): education,
+    each institution's supervising department, fire rescue; algorithm.needed_departments);
+    no confirmation while any is missing.
+
+    Per department: the institutions short of it and how many people to add to the pool.
+    One is always enough: nobody's workload is capped, so one inspector of that department
+    who is not posted in any of those institutions' counties (and has no 回避 with them)
+    fills every such place on the next preview. Read from the draw alone, no query.
+    """
+    short: dict[str, list[int]] = {}
+    for institution_id, departments in draw.shortages.items():
+        for department in departments:
+            if department != ANY:
+                short.setdefault(department, []).append(int(institution_id))
+    order = {code: n for n, code in enumerate(Department.values)}
+    return [
+        {
+            "department": code,
+            "label": department_label(code),
+            "institutions": sorted(ids),
+            "add": 1,
+        }
+        for code, ids in sorted(short.items(), key=lambda kv: order.get(kv[0], len(order)))
+    ]
+
+
+def team_gaps_with_counties(draw: Draw) -> list[dict]:
+    """team_gaps, each with the names of the counties the people to add must not work in."""
+    gaps = team_gaps(draw)
+    ids = {i for gap in gaps for i in gap["institutions"]}
+    if not ids:
+        return gaps
+    county_of = dict(Institution.objects.filter(pk__in=ids).values_list("pk", "county_id"))
+    names = dict(
+        Region.objects.filter(code__in=set(county_of.values())).values_list("code", "name")
+    )
+    for gap in gaps:
+        codes = sorted({county_of[i] for i in gap["institutions"] if i in county_of})
+        gap["counties"] = [names.get(code, code) for code in codes]
+    return gaps

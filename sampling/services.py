@@ -35,6 +35,7 @@ from .selectors import (
     must_include_candidates,
     must_row,
     quota_status,
+    team_gaps,
 )
 
 SEED_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -247,9 +248,17 @@ def draw_confirm(*, draw: Draw, actor, scope: Scope) -> Draw:
         raise ValidationError(_("只能确认最新的预览结果；该抽样已确认、已放弃或已重抽"))
     if draw.round.completed_at is not None:
         raise ValidationError(_("本轮次已完成，不能再确认抽样"))
+    if draw.algorithm != algorithm.ALGORITHM:
+        # An earlier version's teams were not checked for the whole joint team.
+        raise ValidationError(_("该预览由旧版抽样算法生成，请重新预览"))
     if list(_snapshot(draw.round)) != [draw.pool, draw.conflicts]:
         raise ValidationError(_("预览后检查人员库或回避登记有变化，请重新预览"))
+    # The spot checks are joint (notice 三(二), 四(三)): every team holds education, the
+    # supervising department of its institution and fire rescue, or the draw is not confirmed.
+    gaps = team_gaps(draw)
     short = sum(1 for team in draw.teams.values() if len(team) < 2)
+    if gaps:
+        raise ValidationError(gaps_message(gaps))
     if short:
         raise ValidationError(
             _("%(n)s 家机构的检查组不足2人：请先在检查人员库中补充人员，再重新预览") % {"n": short}
@@ -311,6 +320,24 @@ def draw_confirm(*, draw: Draw, actor, scope: Scope) -> Draw:
     return draw
 
 
+def gaps_message(gaps: list[dict]) -> str:
+    """Why a draw cannot be confirmed, naming the departments to add (selectors.team_gaps)."""
+    institutions = {i for gap in gaps for i in gap["institutions"]}
+    return _(
+        "%(n)s 家机构的检查组缺少联合检查所需的部门人员（%(detail)s）：请在检查人员库中"
+        "补充%(add)s（须不在所缺机构所在县区任职），再重新预览"
+    ) % {
+        "n": len(institutions),
+        "detail": "、".join(
+            _("缺%(department)s %(n)s 家") % {"department": g["label"], "n": len(g["institutions"])}
+            for g in gaps
+        ),
+        "add": "、".join(
+            _("%(department)s %(n)s 人") % {"department": g["label"], "n": g["add"]} for g in gaps
+        ),
+    }
+
+
 def _notify_teams(draw: Draw, links: list) -> None:
     """Each drawn inspector hears once per draw how many institutions they go to."""
     per_user: dict[int, int] = {}
@@ -336,7 +363,7 @@ def draw_verify(draw: Draw) -> list[str]:
         problems.append("frame_sha256")
     if len(draw.frame) != draw.frame_size:
         problems.append("frame_size")
-    if draw.algorithm != algorithm.ALGORITHM:
+    if draw.algorithm not in algorithm.ALGORITHMS:
         problems.append("algorithm")
         return problems
     out = algorithm.run(
@@ -348,6 +375,7 @@ def draw_verify(draw: Draw) -> list[str]:
         must_include=draw.must_include,
         seed=draw.seed,
         params=draw.params,
+        algorithm=draw.algorithm,
     )
     for key, value in out.items():
         if getattr(draw, key) != value:

@@ -247,14 +247,16 @@ class DrawView(ScopedViewMixin, TemplateView):
         def team_of(pk):
             return [names.get(u, "?") for u in draw.teams.get(str(pk), [])]
 
+        def shortage_of(pk):
+            return [selectors.department_label(d) for d in draw.shortages.get(str(pk), [])]
+
         rows = [
-            {"institution": institutions.get(pk), "team": team_of(pk),
-             "shortage": draw.shortages.get(str(pk), [])}
+            {"institution": institutions.get(pk), "team": team_of(pk), "shortage": shortage_of(pk)}
             for pk in page
-        ]  # fmt: skip
+        ]
         must = [
             {**m, "institution": institutions.get(m["id"]), "team": team_of(m["id"]),
-             "also_random": m["id"] in random_ids}
+             "shortage": shortage_of(m["id"]), "also_random": m["id"] in random_ids}
             for m in draw.must_include
         ]  # fmt: skip
         verified = None
@@ -270,6 +272,7 @@ class DrawView(ScopedViewMixin, TemplateView):
             can_draw=services.may_draw(self.scope, draw.round),
             verified=verified,
             attempt=selectors.draw_attempt(draw),
+            gaps=selectors.team_gaps_with_counties(draw),
             **kwargs,
         )
 

@@ -57,6 +57,11 @@ def test_a_county_officer_on_a_phone_opens_the_unscreened_institutions(
     expect(page.get_by_test_id("board-county")).to_be_visible()
     expect(page.get_by_test_id("board-sectors")).to_contain_text("体育")
     expect(page.get_by_test_id("board-problems")).to_contain_text("二、消防安全")
+    # The county phase is 排查整改: screened and rectified side by side, and whether done.
+    expect(page.get_by_test_id("screened")).to_have_text("1 / 2")
+    expect(page.get_by_test_id("rectified")).to_have_text("0 / 2")
+    expect(page.get_by_test_id("phase-state")).to_contain_text("排查整改未完成")
+    expect(page.get_by_test_id("phase-state")).to_contain_text("2 项排查问题逾期未销号")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_test_id("unscreened-link").click()
     expect(page.get_by_test_id("list-title")).to_have_text("小店区 · 未排查机构 共 1 家")

@@ -55,7 +55,21 @@ def test_an_officer_inspects_on_a_phone_through_a_network_drop_and_submits(
         if toggle.get_attribute("aria-expanded") == "false":
             toggle.click()
         section.get_by_role("button", name="本节全部合规").click()
-    page.get_by_test_id("item-2.08").locator("input").fill("3.5")
+    # 2.08 is measured against its limit (不少于 3 平方米/人), shown beside the box; 1.5 is
+    # said to break it at once, before anything is submitted, and the value stays.
+    measured = page.get_by_test_id("item-2.08")
+    expect(measured.get_by_test_id("limit-2.08")).to_have_text("标准：不少于 3 平方米/人")
+    measured.locator('input[data-field="number"]').fill("1.5")
+    expect(page.get_by_test_id("limit-broken-2.08")).to_be_visible()
+    expect(page.get_by_test_id("limit-broken-2.08")).to_have_text(
+        "不符合标准（不少于 3 平方米/人），提交后将列为问题"
+    )
+    expect(measured.locator('input[data-field="number"]')).to_have_value("1.5")
+    measured.locator('input[data-field="number"]').fill("3")
+    expect(page.get_by_test_id("limit-broken-2.08")).to_be_hidden()  # exactly the limit
+    measured.locator('input[data-field="number"]').fill("1.5")
+    expect(page.get_by_test_id("limit-broken-2.08")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     total = page.get_by_test_id("progress-total").inner_text()
     expect(page.get_by_test_id("progress-done")).to_have_text(total)
     # The answer buttons are thumb-sized.
@@ -115,7 +129,13 @@ def test_an_officer_inspects_on_a_phone_through_a_network_drop_and_submits(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     inspection.refresh_from_db()
     assert (inspection.status, inspection.result) == ("submitted", "rectify")
-    assert sorted(Finding.objects.values_list("item__code", flat=True)) == ["1.01", "2.22"]
+    assert sorted(Finding.objects.values_list("item__code", flat=True)) == ["1.01", "2.08", "2.22"]
+    # The measured problem is on the problem list with its value and the limit it broke.
+    page.goto(f"{live_server.url}/inspections/problems/")
+    expect(page.get_by_test_id("measured-2.08")).to_have_text(
+        "实测 1.5 平方米/人，规定不少于 3 平方米/人"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert failed == []
 
 

@@ -1,5 +1,6 @@
-"""太原市 staff draw the city sample in Chromium: quota, seed, preview, confirm, teams,
-export, verify; the province does the same at 5%."""
+"""太原市 staff draw the city sample in Chromium: quota, seed, preview, a joint team short of
+a department (named, confirm withheld), the pool completed, confirm, teams, export, verify;
+the province does the same at 5%."""
 
 import io
 import subprocess
@@ -43,6 +44,10 @@ def test_city_staff_draw_confirm_see_teams_export_and_verify(page, live_server, 
         services.pool_add(
             round_=round_, user=person, actor=cast.taiyuan, scope=scope_for(cast.taiyuan)
         )
+    # The institutions are culture & art: their supervisor, culture & tourism, is not in the
+    # pool yet; this officer of it (city level: no county of the drawn ones) is registered in
+    # between.
+    UserFactory(full_name="文旅局林检查", grant=("department_user", "140100", "culture_tourism"))
     login(page, live_server, "taiyuan")
     page.goto(f"{live_server.url}/sampling/")
     page.get_by_role("link", name="太原市 · 市级抽查").click()
@@ -57,6 +62,21 @@ def test_city_staff_draw_confirm_see_teams_export_and_verify(page, live_server, 
     required_counties = min(-(-units // 2), len(sizes))
     expect(page.get_by_test_id("county-quota")).to_contain_text(f"应抽 {required_counties} 个")
     expect(page.get_by_test_id("institution-quota")).to_contain_text("应抽 10 家")  # ⌈10% × 100⌉
+    # No culture & tourism inspector: named in Chinese with how many to add, no confirm button.
+    expect(page.get_by_test_id("team-gap")).to_have_count(1)
+    expect(page.get_by_test_id("team-gap")).to_contain_text("文化和旅游")
+    expect(page.get_by_test_id("team-gap")).to_contain_text("至少补充 1 人")
+    expect(page.get_by_test_id("drawn")).to_contain_text("缺 文化和旅游")
+    expect(page.get_by_test_id("confirm")).to_have_count(0)
+
+    page.get_by_role("link", name="前往检查人员库").click()
+    page.get_by_test_id("pool-form").locator("select").select_option(label="文旅局林检查")
+    page.get_by_test_id("pool-form").get_by_role("button", name="加入").click()
+    expect(page.get_by_test_id("pool").locator("li")).to_have_count(5)
+    page.get_by_label("随机种子").fill("20231201")
+    page.get_by_label("重新抽样（或再次预览）的原因").fill("补充文旅部门检查人员后重新预览")
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("team-gaps")).to_have_count(0)
     page.get_by_test_id("confirm").click()
 
     draw = Draw.objects.get(status="confirmed")
@@ -64,7 +84,10 @@ def test_city_staff_draw_confirm_see_teams_export_and_verify(page, live_server, 
     cards = page.get_by_test_id("assignments").locator(".list-group-item")
     expect(cards).to_have_count(Assignment.objects.filter(draw=draw).count())
     expect(cards.first).to_contain_text("检查组")
-    assert all(a.inspectors.count() >= 2 for a in Assignment.objects.filter(draw=draw))
+    expect(cards.first).to_contain_text("文旅局林检查")
+    for assignment in Assignment.objects.filter(draw=draw):  # the whole joint team, every time
+        team = {g.department for u in assignment.inspectors.all() for g in u.grants.all()}
+        assert team == {"education", "culture_tourism", "fire"}
 
     page.get_by_role("link", name=f"抽样记录 #{draw.pk}（随机种子 20231201）").click()
     with page.expect_download() as download:
@@ -92,7 +115,8 @@ def test_province_staff_draw_five_percent_on_a_phone(page, live_server, cast):
         InstitutionFactory.create_batch(n, county=Region.objects.get(code=code))
     round_ = services.sampling_round(campaign=campaign, region=Region.objects.get(code="140000"))
     for code, department in [("140106", "education"), ("140214", "education"),
-                             ("140107", "fire"), ("140215", "fire")]:  # fmt: skip
+                             ("140107", "fire"), ("140215", "fire"),
+                             ("140109", "culture_tourism")]:  # fmt: skip
         person = UserFactory(grant=("county_officer", code, department))
         services.pool_add(
             round_=round_, user=person, actor=cast.province, scope=scope_for(cast.province)

@@ -97,7 +97,9 @@ def test_the_campaign_timeline_reminds_flags_and_escalates_exactly_once(cast, wo
         ("escalation", "整改逾期：小店区博雅舞蹈培训学校（小店区）"),
     ]
     reminder = Notification.objects.get(user=cast.xiaodian, kind="reminder")
-    assert reminder.body.startswith("小店区：3 家机构中 1 家尚未排查。")
+    assert reminder.body.startswith(
+        "小店区：3 家机构中 1 家尚未排查；排查发现的问题中 2 项逾期未销号。"
+    )
     assert "2023年11月30日，还有 3 天" in reminder.body
     assert reminder.reason and reminder.link == "/institutions/?region=140105"
     assert inbox("province") == [
@@ -116,16 +118,19 @@ def test_the_campaign_timeline_reminds_flags_and_escalates_exactly_once(cast, wo
         ("overdue", "已逾期：迎泽区县级排查整改"),
     ]
 
-    # 5 Dec 小店区 screens its last institution: the next run clears its flag, not 迎泽区's.
+    # 5 Dec 小店区 screens its last institution; its problems due 25 Nov are still open, so
+    # its 排查整改 is not done and its flag stays.
     with time_machine.travel(at(12, 5), tick=False):
         screened(cast.xiaodian, unscreened)
 
     # 11 Dec: neither city drew its spot-check sample by 10 Dec; 小店区's problems are 16
-    # days overdue (to 太原市 now), 平城区's 1 day (to its county lead).
-    assert run(12, 11) == "reminders=0 overdue=2 escalations=3 quota_flags=0"
+    # days overdue (to 太原市 now), 平城区's 1 day (to its county lead), and with it open
+    # past its deadline 平城区's 排查整改 is late too.
+    assert run(12, 11) == "reminders=0 overdue=3 escalations=3 quota_flags=0"
     assert run(12, 11) == "reminders=0 overdue=0 escalations=0 quota_flags=0"
-    assert open_overdue() == {"迎泽区", "太原市", "大同市"}
-    assert RegionOverdue.objects.get(region_id="140105").cleared_at == at(12, 11)
+    assert open_overdue() == {"小店区", "迎泽区", "平城区", "太原市", "大同市"}
+    flag = RegionOverdue.objects.get(region_id="140105")
+    assert flag.cleared_at is None and "2 项逾期未销号" in flag.missing
     assert inbox("taiyuan")[2:] == [
         ("overdue", "已逾期：太原市市级抽查"),
         ("escalation", "整改逾期：小店区博雅舞蹈培训学校（小店区）"),
@@ -133,8 +138,14 @@ def test_the_campaign_timeline_reminds_flags_and_escalates_exactly_once(cast, wo
     ]
     city = Notification.objects.get(user=cast.taiyuan, title="已逾期：太原市市级抽查")
     assert "太原市：尚未确认抽样" in city.body
-    assert inbox("pingcheng") == [("escalation", "整改逾期：平城区启明美术培训学校（平城区）")]
-    assert inbox("datong") == [("overdue", "已逾期：大同市市级抽查")]
+    assert inbox("pingcheng") == [
+        ("overdue", "已逾期：平城区县级排查整改"),
+        ("escalation", "整改逾期：平城区启明美术培训学校（平城区）"),
+    ]
+    assert inbox("datong") == [
+        ("overdue", "已逾期：平城区县级排查整改"),
+        ("overdue", "已逾期：大同市市级抽查"),
+    ]
 
     # 21 Dec: the province's own supervision sample is late; 平城区's problem is 11 days
     # overdue and reaches 大同市; neither city has submitted its work summary (due 20 Dec).
@@ -144,11 +155,11 @@ def test_the_campaign_timeline_reminds_flags_and_escalates_exactly_once(cast, wo
     assert inbox("province")[-1] == ("overdue", "已逾期：大同市市级工作总结报送")
     assert ("overdue", "已逾期：太原市市级工作总结报送") in inbox("taiyuan")
     assert inbox("datong")[-1] == ("escalation", "整改逾期：平城区启明美术培训学校（平城区）")
-    assert open_overdue() == {"迎泽区", "太原市", "大同市", "山西省"}
+    assert open_overdue() == {"小店区", "迎泽区", "平城区", "太原市", "大同市", "山西省"}
 
     # Nobody got the same message twice, and every message says why it came.
     keys = Notification.objects.filter(kind__in=CLOCK_KINDS).values_list("user_id", "key")
-    assert len(keys) == len(set(keys)) == 20
+    assert len(keys) == len(set(keys)) == 22
     assert not Notification.objects.filter(kind__in=CLOCK_KINDS, reason="").exists()
     assert set(JobRun.objects.values_list("moment", flat=True)) == {
         at(11, 27),
@@ -178,6 +189,7 @@ def test_a_problem_closed_in_time_stops_escalating_and_a_sent_back_one_starts_ag
         services.finding_verify(
             finding=general, actor=cast.xiaodian, scope=scope_for(cast.xiaodian), passed=False,
             note="仍不合格", deadline=dt.date(2023, 12, 5),
+            deadline_reason="需更换整套消防器材，供货需一周",
         )  # fmt: skip
     # Sent back with a new deadline of 5 Dec: not overdue on 1 Dec; on 6 Dec it is, again.
     assert run(12, 1).endswith("escalations=0 quota_flags=0")
@@ -248,10 +260,11 @@ def test_an_overdue_flag_clears_when_the_deadline_moves_later(cast, world, campa
     campaign.phases.filter(kind="county_screening").update(deadline=dt.date(2023, 12, 15))
     run(12, 2)
     assert open_overdue() == set()
-    # Late again after the new deadline: a new flag, a new message.
-    assert run(12, 16).startswith("reminders=0 overdue=4")  # the two counties, the two cities
+    # Late again after the new deadline: a new flag, a new message; 平城区 too now, its
+    # problem open past its 10 Dec deadline.
+    assert run(12, 16).startswith("reminders=0 overdue=5")  # three counties, two cities
     assert RegionOverdue.objects.filter(region_id="140105").count() == 2
-    assert open_overdue() == {"小店区", "迎泽区", "太原市", "大同市"}
+    assert open_overdue() == {"小店区", "迎泽区", "平城区", "太原市", "大同市"}
 
 
 def test_now_that_is_not_a_moment_is_refused_in_chinese(db):
@@ -362,7 +375,8 @@ def test_a_city_sample_is_measured_against_its_quota_and_its_flag_clears_when_me
     for code, n in {"140105": 12, "140106": 8}.items():
         InstitutionFactory.create_batch(n, county=Region.objects.get(code=code))
     round_ = sampling.sampling_round(campaign=campaign, region=Region.objects.get(code="140100"))
-    for code, department in [("140107", "education"), ("140108", "fire")]:
+    for code, department in [("140107", "education"), ("140108", "fire"),
+                             ("140107", "culture_tourism")]:  # fmt: skip
         person = UserFactory(grant=("county_officer", code, department))
         sampling.pool_add(
             round_=round_, user=person, actor=cast.taiyuan, scope=scope_for(cast.taiyuan)

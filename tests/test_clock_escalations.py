@@ -58,7 +58,7 @@ def send_back(user, finding, deadline):
     report(user, finding)
     services.finding_verify(
         finding=finding, actor=user, scope=scope_for(user), passed=False, note="仍不合格",
-        deadline=deadline,
+        deadline=deadline, deadline_reason="整改需采购器材，期限顺延",
     )  # fmt: skip
 
 
@@ -169,8 +169,9 @@ def test_overdue_dismissals_fees_complaints_and_referrals_escalate_once_each(
     cast, late_work, places
 ):
     # 27 Nov: the county's education officers hear of all five at once; the minor's case
-    # goes to the city at once as well. The referral's receipt is 6 days late: not yet.
-    assert escalated(11, 27) == 6
+    # goes to the city at once as well, both as late and as not referred to the police
+    # within the campaign's 3 days. The referral's receipt is 6 days late: not yet.
+    assert escalated(11, 27) == 8
     assert escalated(11, 27, hour=10) == 0
     school = places.xiaodian.name
     assert titles("xiaodian") == sorted(
@@ -180,10 +181,16 @@ def test_overdue_dismissals_fees_complaints_and_referrals_escalate_once_each(
             "投诉举报办理逾期：T2023000001（小店区）",
             "投诉举报办理逾期：T2023000003（小店区）",
             "公安移送回执逾期：T2023000002（小店区）",
+            "涉未成年人线索逾期未移送公安：T2023000003（小店区）",
         ]
     )
-    assert titles("taiyuan") == ["投诉举报办理逾期：T2023000003（小店区）"]
-    minor = Notification.objects.get(user=cast.taiyuan, kind="escalation")
+    assert titles("taiyuan") == [
+        "投诉举报办理逾期：T2023000003（小店区）",
+        "涉未成年人线索逾期未移送公安：T2023000003（小店区）",
+    ]
+    minor = Notification.objects.get(
+        user=cast.taiyuan, kind="escalation", title__startswith="投诉举报"
+    )
     assert "立即上报市级" in minor.reason and "T2023000003的反映内容" not in minor.body
     fee = Notification.objects.get(user=cast.xiaodian, title__startswith="收费违规")
     assert fee.body.startswith("1 项收费违规已过整改期限")  # the closed one is not late
@@ -194,7 +201,7 @@ def test_overdue_dismissals_fees_complaints_and_referrals_escalate_once_each(
     Referral.objects.filter(pk=referral.pk).update(acknowledged_at=at(11, 28, 15))
     # 2 Dec: the dismissal, the fee violation and the complaint are 7 days late: the city.
     assert escalated(12, 2) == 3
-    assert len(titles("taiyuan")) == 5
+    assert len(titles("taiyuan")) == 6
     # 6 Dec: the police's feedback (due 5 Dec) is late now: a new step, a new escalation.
     assert escalated(12, 6) == 1
     assert "公安移送反馈逾期：T2023000002（小店区）" in titles("xiaodian")

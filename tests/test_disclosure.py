@@ -22,7 +22,8 @@ from .test_problems import inspected
 
 SEED = "20231201"
 MUST_REASON = "群众举报王某某线索"
-INSPECTOR_NAMES = ("检查员赵大勇", "检查员钱小红", "检查员孙立军", "检查员李桂芳")
+INSPECTOR_NAMES = ("检查员赵大勇", "检查员钱小红", "检查员孙立军", "检查员李桂芳", "检查员周文华",
+                   "检查员吴晓明")  # fmt: skip
 PHONE = "13912345678"
 
 
@@ -41,7 +42,14 @@ def build_world(cast, places):
     scope = scope_for(cast.taiyuan)
     for name, (code, department) in zip(
         INSPECTOR_NAMES,
-        [("140105", "education"), ("140106", "education"), ("140107", "fire"), ("140109", "fire")],
+        [
+            ("140105", "education"),
+            ("140106", "education"),
+            ("140107", "fire"),
+            ("140109", "fire"),
+            ("140110", "culture_tourism"),
+            ("140110", "science"),
+        ],
         strict=True,
     ):
         person = UserFactory(full_name=name, grant=("county_officer", code, department))

@@ -33,6 +33,13 @@ def start(user, institution, **kwargs):
     )
 
 
+def measured(item, *, bad=False) -> str:
+    """A number inside every 2023 limit (≥ 3, ≤ 6, ≥ 5 m²), or one breaking this item's."""
+    if not bad:
+        return "5.5"
+    return str(item.limit_min - 1) if item.limit_min is not None else str(item.limit_max + 1)
+
+
 def answer_all(user, inspection, *, non_compliant=(), value="compliant"):
     """Answer every applicable item; the codes in `non_compliant` fail, with a note."""
     scope = scope_for(user)
@@ -45,7 +52,7 @@ def answer_all(user, inspection, *, non_compliant=(), value="compliant"):
                 "note": f"{item.code} 现场发现问题" if bad else "",
             }
         elif item.answer_type == "number":
-            answers[item.code] = {"number": "3.5"}
+            answers[item.code] = {"number": measured(item, bad=item.code in non_compliant)}
     return services.inspection_save_draft(
         inspection=inspection, actor=user, scope=scope, version=inspection.version, answers=answers
     )
@@ -57,11 +64,16 @@ def photograph(user, inspection, code):
     evidence.image.save("p.jpg", ContentFile(b"\xff\xd8\xff\xe0 test"), save=True)
 
 
-def submit(user, inspection, result="rectify", days=7):
+# A deadline after the county phase's end needs a written reason (kept only when needed).
+LATE_REASON = "需更换消防设施，供货周期长，整改期限顺延"
+
+
+def submit(user, inspection, result="rectify", days=7, reason=LATE_REASON):
     inspection.refresh_from_db()
     return services.inspection_submit(
         inspection=inspection, actor=user, scope=scope_for(user), version=inspection.version, result=result,
         rectify_deadline=timezone.localdate() + dt.timedelta(days=days) if result != "compliant" else None,
+        deadline_reason=reason,
     )  # fmt: skip
 
 

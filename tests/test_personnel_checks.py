@@ -443,8 +443,11 @@ def test_a_drawn_inspector_from_another_county_sees_no_staff_names(client, cast,
         frame += InstitutionFactory.create_batch(n, county=Region.objects.get(code=code))
     round_ = sampling.sampling_round(campaign=campaign, region=Region.objects.get(code="140100"))
     yingze, *_ = with_pool(
-        round_, cast.taiyuan, [("140106", "education"), ("140109", "fire"), ("140110", "education")]
-    )
+        round_,
+        cast.taiyuan,
+        [("140106", "education"), ("140109", "fire"), ("140110", "education"),
+         ("140110", "culture_tourism"), ("140110", "science")],
+    )  # fmt: skip
     draw = confirm(cast.taiyuan, preview(cast.taiyuan, round_, seed="8"))
     mine = set(
         Assignment.objects.filter(draw=draw, inspectors=yingze).values_list(

@@ -51,9 +51,11 @@ def with_pool(round_, drawer, posts):
     return people
 
 
-# From counties without frame institutions, so every team can be filled everywhere.
+# From counties without frame institutions, so every team can be filled everywhere: the
+# factory's institutions are culture & art, supervised by culture & tourism, which each
+# team needs beside education and fire rescue (joint checks).
 TAIYUAN_POOL = [("140109", "education"), ("140110", "education"), ("140109", "fire"),
-                ("140110", "fire")]  # fmt: skip
+                ("140110", "fire"), ("140110", "culture_tourism")]  # fmt: skip
 
 
 @pytest.fixture
@@ -265,7 +267,8 @@ def test_a_province_draw_takes_five_percent_spread_over_cities(cast, campaign):
         InstitutionFactory.create_batch(n, county=Region.objects.get(code=code))
     round_ = services.sampling_round(campaign=campaign, region=Region.objects.get(code="140000"))
     with_pool(round_, cast.province, [("140106", "education"), ("140214", "education"),
-                                      ("140107", "fire"), ("140215", "fire")])  # fmt: skip
+                                      ("140107", "fire"), ("140215", "fire"),
+                                      ("140109", "culture_tourism")])  # fmt: skip
     draw = confirm(cast.province, preview(cast.province, round_, seed="2023"))
     assert draw.required_institutions == 4  # ⌈5% × 61⌉
     assert draw.allocation == {"140100": 2, "140200": 1, "140800": 1}
@@ -364,11 +367,13 @@ def test_pool_and_conflict_rules(cast, round_, places):
 def test_a_drawn_inspector_is_told_and_may_open_only_the_institutions_drawn_for_them(
     client, cast, taiyuan_frame, round_
 ):
-    PoolMember.objects.filter(round=round_).delete()  # just these two
+    PoolMember.objects.filter(round=round_).delete()  # just these
     yingze = UserFactory(grant=("county_officer", "140106"))
     fire = UserFactory(grant=("county_officer", "140109", "fire"))
     third = UserFactory(grant=("county_officer", "140110"))
-    for person in (yingze, fire, third):
+    # The frame's culture & art institutions are supervised by culture & tourism (joint team).
+    culture = UserFactory(grant=("county_officer", "140110", "culture_tourism"))
+    for person in (yingze, fire, third, culture):
         services.pool_add(
             round_=round_, user=person, actor=cast.taiyuan, scope=scope_for(cast.taiyuan)
         )
@@ -401,8 +406,11 @@ def test_a_drawn_inspector_inspects_through_the_start_page_in_the_city_round(
     client, cast, taiyuan_frame, round_
 ):
     draw = confirm(cast.taiyuan, preview(cast.taiyuan, round_, seed="12"))
+    # Education is on every joint team and answers every section.
     officer = next(
-        m.user for m in PoolMember.objects.filter(round=round_) if _drawn_for(m.user, draw)
+        m.user
+        for m in PoolMember.objects.filter(round=round_, department="education")
+        if _drawn_for(m.user, draw)
     )
     assignment = _drawn_for(officer, draw).first()
     client.force_login(officer)
@@ -439,7 +447,7 @@ def test_confirming_is_refused_when_anything_changed_or_teams_are_short(
     datong = services.sampling_round(campaign=campaign, region=Region.objects.get(code="140200"))
     staff = UserFactory(grant=("city_staff", "140200"))
     empty = preview(staff, datong, seed="1")
-    with pytest.raises(ValidationError, match="不足2人"):
+    with pytest.raises(ValidationError, match="补充教育 1 人、文化和旅游 1 人、消防救援 1 人"):
         confirm(staff, empty)
     assert not Draw.objects.filter(status="confirmed").exists()
 

@@ -13,6 +13,7 @@ from sampling.algorithm import (
     city_draw,
     draw_teams,
     frame_digest,
+    needed_departments,
     province_draw,
     ranked,
 )
@@ -219,3 +220,52 @@ def test_a_city_lifted_to_its_minimum_gets_no_remainder_seat_too():
             next_id += 1
     result = province_draw(frame, seed="0", institution_ratio="0.05")
     assert result.allocation == {"140100": 1, "140200": 9, "140300": 14, "140400": 13}
+
+
+def test_a_joint_team_needs_education_the_supervisor_and_fire_and_v1_only_the_last_two():
+    assert needed_departments("sports") == ["education", "sports", "fire"]
+    assert needed_departments("education") == ["education", "fire"]
+    # Draws made before the joint-team rule are recomputed with the rule they were made by.
+    assert needed_departments("sports", "sha256-rank-v1") == ["sports", "fire"]
+
+
+COUNTIES = ["140105", "140106", "140107"]
+SUPERVISORS = ["education", "sports", "culture_tourism", "science"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(st.sampled_from([*SUPERVISORS, "fire"]), st.sampled_from([*COUNTIES, "140100"])),
+        max_size=10,
+    ),
+    institutions=st.lists(
+        st.tuples(st.sampled_from(COUNTIES), st.sampled_from(SUPERVISORS)), min_size=1, max_size=15
+    ),
+    conflicts=st.sets(st.tuples(st.integers(1, 10), st.integers(100, 114)), max_size=8),
+    seed=seeds,
+)
+def test_a_team_gets_every_needed_department_whenever_someone_of_it_may_go(
+    people, institutions, conflicts, seed
+):
+    pool = [Inspector(n + 1, dept, home) for n, (dept, home) in enumerate(people)]
+    targets = [
+        (100 + n, county, needed_departments(supervisor))
+        for n, (county, supervisor) in enumerate(institutions)
+    ]
+    result = draw_teams(targets, pool, seed=seed, conflicts=conflicts)
+    department = {p.user_id: p.department for p in pool}
+    for institution_id, county, needed in targets:
+        on_team = {department[u] for u in result.teams[institution_id]}
+        for needed_department in needed:
+            may_go = any(
+                p.department == needed_department
+                and p.home_region != county
+                and (p.user_id, institution_id) not in conflicts
+                for p in pool
+            )
+            # A place stays empty only when nobody of that department may go: no workload
+            # cap, so the pool's shortfall, not the order of serving, decides.
+            assert (needed_department in on_team) == may_go
+            missing = result.shortages.get(institution_id, [])
+            assert (needed_department in missing) == (not may_go)

@@ -104,3 +104,26 @@ def test_city_submits_province_returns_city_resubmits_province_accepts(
     assert info.value.suggested_filename.endswith(".xlsx")
     summary = CitySummary.objects.get()
     assert (summary.status, summary.revision) == ("accepted", 2)
+
+
+def test_a_city_fire_department_adds_its_part_and_the_bureau_sees_it(page, live_server, cast):
+    """Cheap: the summary is begun through the service; the fire user writes its part."""
+    from accounts.scope import scope_for
+    from institutions.models import Region
+    from reporting.services_summary import summary_save
+
+    from .factories import UserFactory
+
+    campaign = campaign_seed_2023(province_code="140000")[0]
+    summary_save(campaign=campaign, city=Region.objects.get(code="140100"), actor=cast.taiyuan,
+                 scope=scope_for(cast.taiyuan), narratives={}, version=0)  # fmt: skip
+    UserFactory(username="fire_ty", grant=("department_user", "140100", "fire"))
+    login(page, live_server, "fire_ty")
+    page.goto(f"{live_server.url}/summaries/{campaign.pk}/140100/")
+    form = page.get_by_test_id("section-form-fire")
+    form.get_by_label("本部门工作情况").fill("联合抽查培训机构，当场整改堵塞的安全出口。")
+    form.get_by_test_id("save-section").click()
+    expect(page.get_by_test_id("narratives")).to_contain_text("六、消防救援部门工作情况")
+    expect(page.get_by_test_id("narratives")).to_contain_text("当场整改堵塞的安全出口")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert CitySummary.objects.get().sections.get().text.startswith("联合抽查")

@@ -276,6 +276,7 @@ def test_staff_checks_and_dismissals_match_a_hand_count(
     # dismissal ordered and done.
     assert f["personnel"] == {
         "staff": 6, "checked": 2, "records": 1, "dismissals_ordered": 1, "dismissed": 1,
+        "platform_complete": 0,  # no record says complete on the national platform
     }  # fmt: skip
     xiaodian = next(r for r in f["counties"] if r["code"] == "140105")
     assert (xiaodian["staff"], xiaodian["staff_checked"], xiaodian["dismissed"]) == (5, 2, 1)

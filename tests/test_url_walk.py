@@ -113,6 +113,7 @@ EXPECT = {
 from .url_walk_api import EXPECT as _API_EXPECT  # noqa: E402
 from .url_walk_complaints import EXPECT as _COMPLAINTS_EXPECT  # noqa: E402
 from .url_walk_dashboards import EXPECT as _DASHBOARDS_EXPECT  # noqa: E402
+from .url_walk_enforcement import EXPECT as _ENFORCEMENT_EXPECT  # noqa: E402
 from .url_walk_exports import EXPECT as _EXPORTS_EXPECT  # noqa: E402
 from .url_walk_fees import EXPECT as _FEES_EXPECT  # noqa: E402
 from .url_walk_inspection_form import EXPECT as _FORM_EXPECT  # noqa: E402
@@ -132,6 +133,7 @@ EXPECT |= _EXPORTS_EXPECT
 EXPECT |= _API_EXPECT
 EXPECT |= _OPS_EXPECT
 EXPECT |= _SUMMARY_EXPECT
+EXPECT |= _ENFORCEMENT_EXPECT
 
 
 def _pattern_names(patterns, namespace=""):

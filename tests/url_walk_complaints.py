@@ -90,6 +90,8 @@ EXPECT: dict = {
     "complaints:link": (_case, POST_ONLY),
     "complaints:refer": (_case, POST_ONLY),
     "complaints:close": (_case, POST_ONLY),
+    "complaints:no_referral": (_case, POST_ONLY),
+    "complaints:no_referral_review": (_case, POST_ONLY),
     "complaints:reveal_contact": (_case, POST_ONLY),
     "complaints:acknowledge": (_referral, ANSWER),
     "complaints:feedback": (_referral, ANSWER),

@@ -28,7 +28,10 @@ def datong_draw(places):
     staff = UserFactory(username="datong", grant=("city_staff", "140200"))
     scope = Scope.for_user(staff)
     round_ = services.sampling_round(campaign=campaign, region=Region.objects.get(code="140200"))
-    for code, department in [("140212", "education"), ("140214", "fire")]:
+    # Every team holds its institution's supervising department and fire rescue.
+    posts = [("140212", "education"), ("140214", "fire"), ("140212", "culture_tourism"),
+             ("140214", "science"), ("140212", "sports")]  # fmt: skip
+    for code, department in posts:
         person = UserFactory(grant=("county_officer", code, department))
         services.pool_add(round_=round_, user=person, actor=staff, scope=scope)
     draw = services.draw_preview(round_=round_, actor=staff, scope=scope, seed="2023")

@@ -52,6 +52,11 @@ def _datong_submission(places):
     return {**kwargs, "number": 1}
 
 
+def _datong_fire(places):
+    """大同市's fire part: written only by a fire department user of 大同市 (none in the cast)."""
+    return {**_datong(places), "department": "fire"}
+
+
 def _summary_pk(places):
     from reporting.models import CitySummary
 
@@ -67,18 +72,24 @@ REVIEW = roles(403, anonymous=302, province=405)
 ROLLUP = roles(403, anonymous=302, province=200)
 API_LIST = roles(200, anonymous=401, auditor=403, outsider=403)
 API_DETAIL = roles(404, anonymous=401, province=200, admin=200, auditor=403, outsider=403)
+# A department's part: `summary.section`, which no one in the cast holds (department users
+# of a city do) → 403; the API's POST-only action answers a GET as a read: 405 to readers.
+SECTION = roles(403, anonymous=302)
+API_SECTION = roles(405, anonymous=401, auditor=403, outsider=403)
 
 EXPECT: dict = {
     "summaries:list": (None, LIST),
     "summaries:detail": (_datong, READ),
     "summaries:save": (_datong, SAVE),
     "summaries:review": (_datong, REVIEW),
+    "summaries:section": (_datong_fire, SECTION),
     "summaries:word": (_datong, READ),
     "summaries:submission": (_datong_submission, READ),
     "summaries:rollup_xlsx": (_campaign, ROLLUP),
     "summaries:rollup_docx": (_campaign, ROLLUP),
     "api:summary-list": (None, API_LIST),
     "api:summary-detail": (_summary_pk, API_DETAIL),
+    "api:summary-section": (_summary_pk, API_SECTION),
 }
 
 

@@ -12,6 +12,7 @@ from sampling import services
 from sampling.models import Draw, PoolMember
 
 from .base import Run
+from .registry import SECTOR_DEPARTMENTS
 
 
 def draws(run: Run, geo: dict, plans: dict, users: dict, rounds_by: dict) -> None:
@@ -23,6 +24,8 @@ def draws(run: Run, geo: dict, plans: dict, users: dict, rounds_by: dict) -> Non
     if run.plan.city_draws:
         targets += [(code, "city") for code in geo["cities"] if code.startswith(first)]
     officers = [(code, dept) for code, _n in geo["counties"] for dept in ("county", "fire")]
+    # Each city's sector officers: every team needs its institution's supervising department.
+    officers += [(code, dept) for code in geo["cities"] for dept in SECTOR_DEPARTMENTS]
     made = 0
     for region_code, level in targets:
         boss = User.objects.get(
@@ -32,7 +35,7 @@ def draws(run: Run, geo: dict, plans: dict, users: dict, rounds_by: dict) -> Non
         round_id = rounds_by[(level, region_code)]
         PoolMember.objects.bulk_create(
             PoolMember(round_id=round_id, user_id=users[f"scale-{kind}-{county}"],
-                       department="education" if kind == "county" else "fire",
+                       department={"county": "education"}.get(kind, kind),
                        home_region_id=county, added_by=boss)
             for county, kind in officers
             if county.startswith(prefix)

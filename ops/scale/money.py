@@ -13,7 +13,6 @@ from complaints.models import Category, Channel
 from complaints.rules import DEFAULT_RULES
 from complaints.services import contact_seal, tracking_digest
 from fees import rules
-from fees.evaluation import RECTIFY_DAYS
 
 from .base import Run, copy_rows, indexes_deferred, next_ids
 from .registry import person_name
@@ -40,7 +39,11 @@ def fees(run: Run, made: list, plans: dict, users: dict) -> None:
     ids = next_ids("fees_feerecord", n)
     violations = []
     now = timezone.now()
-    deadline = today + dt.timedelta(days=RECTIFY_DAYS)
+    # Each province's campaign sets its own days to rectify (fees/evaluation.RuleTable).
+    deadlines = {
+        province: today + dt.timedelta(days=p["campaign"].fee_rectify_days)
+        for province, p in plans.items()
+    }
 
     def rows():
         for pk in ids:
@@ -86,7 +89,7 @@ def fees(run: Run, made: list, plans: dict, users: dict) -> None:
             closed = status == "closed"
             yield (
                 record, institution, breach.rule, breach.limit, breach.actual, breach.excess, status,
-                deadline, now, now if status != "open" else None,
+                deadlines[county[:2]], now, now if status != "open" else None,
                 "已退费" if status != "open" else "", now if closed else None,
                 users[f"scale-county-{county}"] if closed else None,
                 "refunded" if closed else "", "退费到位" if closed else "", 0,
@@ -141,7 +144,7 @@ def complaints(run: Run, made: list, plans: dict, users: dict) -> None:
                 "家长反映该机构存在问题，请核查处理。", token, masked, "", status, received,
                 deadline, plans[county[:2]]["campaign"].pk, "已核查处理" if closed else "",
                 received + dt.timedelta(days=rng.randrange(1, 10)) if closed else None,
-                officer if closed else None, officer, received,
+                officer if closed else None, officer, received, "",
             )  # fmt: skip
 
     with run.step("complaints"):
@@ -151,6 +154,6 @@ def complaints(run: Run, made: list, plans: dict, users: dict) -> None:
              "institution_id", "institution_name", "description", "contact_token",
              "contact_masked", "external_ref", "status", "received_at", "deadline",
              "campaign_id", "result", "closed_at", "closed_by_id", "created_by_id",
-             "created_at"],
+             "created_at", "no_referral_reason"],
             rows(),
         )  # fmt: skip

@@ -80,9 +80,14 @@ def _prefix_regex(plan) -> str:
     return "^(" + "|".join(p[:2] for p in plan.provinces) + ")"
 
 
+# The departments that supervise a trade (sports, culture & art, sci-tech institutions).
+SECTOR_DEPARTMENTS = ("sports", "culture_tourism", "science")
+
+
 def users(run: Run, geo: dict) -> dict:
-    """The people who work the campaign: two officers a county (education and fire, so a
-    drawn team has two departments), a city staff member a city, province staff, an admin."""
+    """The people who work the campaign: two officers a county (education and fire), a city
+    staff member and the three sector departments' officers a city (a drawn team is joint:
+    education, the institution's supervising department and fire), province staff, an admin."""
     password = make_password(None)  # unusable: these accounts log in only in tests/benches
     now = timezone.now()
     people: list[tuple[str, str, str, str]] = []  # username, role, region, department
@@ -91,6 +96,8 @@ def users(run: Run, geo: dict) -> dict:
         people.append((f"scale-fire-{code}", "county_officer", code, "fire"))
     for code in geo["cities"]:
         people.append((f"scale-city-{code}", "city_staff", code, "education"))
+        for department in SECTOR_DEPARTMENTS:
+            people.append((f"scale-{department}-{code}", "department_user", code, department))
     for province in run.plan.provinces:
         code = province.ljust(6, "0")
         people.append((f"scale-province-{code}", "province_staff", code, "education"))

@@ -185,10 +185,10 @@ def findings(run: Run, done: list, plans: dict, users: dict) -> None:
         run.counts["findings"] = execute(
             "INSERT INTO inspections_finding (task_id, answer_id, item_id, section, severity, "
             "description, requirement, status, reported_at, report_note, verified_at, "
-            "verified_by_id, verify_note, reopened_count) "
+            "verified_by_id, verify_note, reopened_count, deadline_reason) "
             "SELECT f.task_id, a.id, f.item_id, f.section, f.severity, f.description, "
             "f.requirement, f.status, f.reported_at, f.report_note, f.verified_at, "
-            "f.verified_by_id, f.verify_note, f.reopened_count "
+            "f.verified_by_id, f.verify_note, f.reopened_count, '' "
             "FROM scale_finding f JOIN inspections_answer a "
             "ON a.inspection_id = f.inspection_id AND a.item_id = f.item_id ORDER BY f.ord"
         )

@@ -95,8 +95,29 @@
     return data.value !== "";
   }
 
+  // A measured item's limit, judged as the server judges it (services.judged_value): the
+  // number rounded half up to two places, below the minimum or above the maximum breaks it,
+  // exactly the limit complies. The value is kept and saved either way.
+  function limitBroken(el) {
+    var box = el.querySelector("[data-limit-min]");
+    var input = field(el, "number");
+    if (!box || !input || input.value.trim() === "") { return false; }
+    var n = Number(input.value);
+    if (!isFinite(n)) { return false; }
+    n = Number(Math.round(Math.abs(n) + "e2") + "e-2") * (n < 0 ? -1 : 1);
+    var low = box.dataset.limitMin, high = box.dataset.limitMax;
+    return (low !== "" && n < Number(low)) || (high !== "" && n > Number(high));
+  }
+
   function showProblem(el) {
     var problem = el.querySelector(".problem");
+    var warning = el.querySelector('[data-role="limit-broken"]');
+    if (warning) {
+      var broken = limitBroken(el);
+      warning.hidden = !broken;
+      if (problem) { problem.hidden = !broken; }
+      return;
+    }
     if (problem) { problem.hidden = readItem(el).value !== "non_compliant"; }
   }
 

@@ -7,10 +7,14 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_create
 from campaign.models import Campaign
+from complaints.demo import complaint_demo_create
+from enforcement.demo import enforcement_demo_create
 from fees.demo import fee_demo_create
 from inspections.demo import inspection_demo_create
+from inspections.demo_rectification import rectification_demo_states
 from institutions.demo import institution_demo_create
 from institutions.models import Region
+from personnel.demo_staff import staff_demo_create
 from reporting.demo_summary import summary_demo_create
 from sampling.demo import sampling_demo_pools
 
@@ -25,6 +29,7 @@ DEMO_USERS = [
     ("city_datong", "city_staff", "140200", "education", "大同市教育局 何科长"),
     ("province", "province_staff", "140000", "education", "省教育厅 赵处长"),
     ("dept_fire", "department_user", "140100", "fire", "太原市消防救援支队 刘参谋"),
+    ("dept_police_taiyuan", "department_user", "140100", "public_security", "太原市公安局 马警官"),
     ("dept_police", "department_user", "140000", "public_security", "省公安厅 陈警官"),
     ("dept_sports", "department_user", "140000", "sports", "省体育局 周科员"),
     # Inspectors the city and province draw their spot-check teams from.
@@ -33,6 +38,19 @@ DEMO_USERS = [
     ("fire_yingze", "department_user", "140106", "fire", "迎泽区消防救援大队 钱参谋"),
     ("fire_wanbailin", "department_user", "140109", "fire", "万柏林区消防救援大队 冯参谋"),
     ("fire_datong", "department_user", "140200", "fire", "大同市消防救援支队 许参谋"),
+    # The sector departments: a spot-check team holds its institution's supervising one.
+    ("sports_taiyuan", "department_user", "140100", "sports", "太原市体育局 马科员"),
+    ("sports_jinyuan", "department_user", "140110", "sports", "晋源区体育局 田科员"),
+    (
+        "culture_taiyuan",
+        "department_user",
+        "140100",
+        "culture_tourism",
+        "太原市文化和旅游局 林科员",
+    ),
+    ("science_taiyuan", "department_user", "140100", "science", "太原市科技局 高科员"),
+    ("culture_province", "department_user", "140000", "culture_tourism", "省文化和旅游厅 韩科员"),
+    ("science_province", "department_user", "140000", "science", "省科技厅 罗科员"),
     ("admin", "admin", "140000", "education", "系统管理员"),
     ("auditor", "auditor", "140000", "education", "审计员 孙审计"),
 ]
@@ -72,6 +90,11 @@ class Command(BaseCommand):
         if campaign is not None:
             made = inspection_demo_create(campaign=campaign)
             self.stdout.write(f"演示县级排查记录：新增 {made} 条")
+            # Counties in each state of 排查整改 (done / screened, not rectified / in hand).
+            rest = rectification_demo_states(campaign=campaign)
+            self.stdout.write(f"演示排查整改：迎泽区、杏花岭区、万柏林区补充排查 {rest} 家")
+            staff = staff_demo_create()
+            self.stdout.write(f"演示从业人员：新增 {staff} 人（太原市各区）")
             charges = fee_demo_create(
                 importer=User.objects.get(username="admin"),
                 refunders=User.objects.filter(
@@ -79,5 +102,11 @@ class Command(BaseCommand):
                 ).order_by("username"),
             )
             self.stdout.write(f"演示收费记录：新增 {charges} 笔（按收费规则核查）")
+            minors = complaint_demo_create()
+            self.stdout.write(
+                f"演示涉未成年人线索：新增 {minors} 件（一件已移送公安，一件经审核不移送）"
+            )
             if summary_demo_create(campaign=campaign):
                 self.stdout.write("演示工作总结：太原市（编写中）")
+            actions = enforcement_demo_create(campaign=campaign)
+            self.stdout.write(f"演示处理措施：新增 {actions} 项")

@@ -22,6 +22,9 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{file}")
         try:
             template = checklist_load(campaign=found, path=Path(file))
-        except (ValidationError, KeyError, ValueError) as exc:
+        except ValidationError as exc:
+            # Every wrong item named, one per line; nothing was written.
+            raise CommandError("检查表文件有误，未载入：\n" + "\n".join(exc.messages)) from None
+        except (KeyError, ValueError) as exc:
             raise CommandError(f"检查表文件有误：{exc}") from None
         self.stdout.write(f"{template}：{template.items.count()} 项，已启用")

@@ -127,10 +127,11 @@ class Command(BaseCommand):
         county = measure.biggest(6)
         # Ten institutions from elsewhere: the largest county keeps all of its own.
         ids = list(
-            Institution.objects.filter(county__code__startswith=province[:2])
-            .exclude(county_id=county)
-            .order_by("id")
-            .values_list("id", flat=True)[:10]
+            measure.complaints_first(
+                Institution.objects.filter(county__code__startswith=province[:2]).exclude(
+                    county_id=county
+                )
+            ).values_list("id", flat=True)[:10]
         )
         small = measure.county_with(ids, label="十家")
         large = User.objects.get(username=f"scale-county-{county}")
@@ -178,7 +179,7 @@ class Command(BaseCommand):
             label=f"province draw ({len(frame):,} in frame)",
             median_ms=measure.median_ms(draws),
             floor_ms=measure.median_ms(floor),
-            note=f"{len(draw.institutions):,} drawn, teams of 2; floor: frame fetch "
+            note=f"{len(draw.institutions):,} drawn, joint teams; floor: frame fetch "
             f"({measure.median_ms(fetch):.0f} ms) + its frozen copy written",
         )
 

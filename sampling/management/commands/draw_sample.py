@@ -10,6 +10,7 @@ from accounts.scope import Scope
 from campaign.models import Campaign
 from institutions.models import Region
 from sampling import services
+from sampling.selectors import team_gaps
 
 
 class Command(BaseCommand):
@@ -43,12 +44,18 @@ class Command(BaseCommand):
                 round_=round_, actor=actor, scope=scope, seed=seed,
                 stratified=not no_stratify, redraw_reason=redraw_reason,
             )  # fmt: skip
-            if confirm:
-                draw = services.draw_confirm(draw=draw, actor=actor, scope=scope)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         except PermissionDenied:
             raise CommandError(f"用户“{actor}”无权为{place.name}抽样") from None
+        if confirm:
+            try:
+                draw = services.draw_confirm(draw=draw, actor=actor, scope=scope)
+            except ValidationError as exc:
+                # The preview stays on the record (every preview does); nothing is confirmed.
+                raise CommandError(
+                    f"抽样 #{draw.pk} 未确认（预览已保留）：" + "；".join(exc.messages)
+                ) from None
         random_ids = set(draw.institutions)
         result = {
             "draw_id": draw.pk,
@@ -72,6 +79,9 @@ class Command(BaseCommand):
             f"应抽机构 {draw.required_institutions} 家，抽中 {len(draw.institutions)} 家；"
             f"必查 {len(result['must_include'])} 家"
         )
+        gaps = team_gaps(draw)
+        if gaps:
+            self.stdout.write(services.gaps_message(gaps))
 
     def _campaign(self, pk, place):
         campaigns = Campaign.objects.filter(province_id=place.code[:2] + "0000")

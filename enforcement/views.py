@@ -1,0 +1,114 @@
+"""查处问责 pages: the ledger of actions in scope, and recording one on an institution. Thin."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from accounts.mixins import ScopedViewMixin
+from accounts.paging import NarrowPaginator
+from accounts.scope import get_in_scope_or_404
+from inspections.models import Finding, Inspection
+from institutions.selectors import institution_list, region_list
+from ops.text import small_int
+
+from . import selectors, services
+from .forms import ActionForm
+from .models import EnforcementAction
+
+FILTERS = ("q", "region", "kind", "trigger", "from", "to")
+
+
+class ActionListView(ScopedViewMixin, TemplateView):
+    permission = selectors.VIEW
+    template_name = "enforcement/action_list.html"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        qs = selectors.action_list(scope=self.scope, filters=params).order_by("-taken_on", "-id")
+        filters = {name: params.get(name, "").strip() for name in FILTERS}
+        return super().get_context_data(
+            page=NarrowPaginator(qs, 50).get_page(params.get("page")),
+            filters=filters,
+            export_query="&".join(f"{k}={v}" for k, v in filters.items() if v),
+            regions=region_list(scope=self.scope).exclude(level="province").order_by("code"),
+            kinds=EnforcementAction.Kind.choices,
+            triggers=EnforcementAction.Trigger.choices,
+            **kwargs,
+        )
+
+
+def _basis(value: str, institution) -> tuple[str, Finding | None, Inspection | None]:
+    """A basis such as "finding:12" → the trigger and its row at this institution (a row
+    not there stays empty: the service then refuses it in words)."""
+    kind, _sep, pk = (value or "").partition(":")
+    pk = small_int(pk)
+    if kind == EnforcementAction.Trigger.FINDING:
+        row = Finding.objects.filter(pk=pk, task__institution=institution).first() if pk else None
+        return kind, row or Finding(pk=0), None
+    if kind == EnforcementAction.Trigger.SUSPENSION:
+        row = Inspection.objects.filter(pk=pk, institution=institution).first() if pk else None
+        return kind, None, row
+    return kind, None, None
+
+
+class ActionCreateView(ScopedViewMixin, FormView):
+    """登记处理措施 on one institution; out of the recorder's regions it is a 404."""
+
+    permission = services.PERMISSION
+    template_name = "enforcement/action_form.html"
+    form_class = ActionForm
+
+    @cached_property
+    def institution(self):
+        return get_in_scope_or_404(
+            institution_list(scope=self.scope, permission=services.PERMISSION),
+            pk=self.kwargs["pk"],
+        )
+
+    @cached_property
+    def bases(self):
+        return selectors.bases(scope=self.scope, institution=self.institution)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "bases": self.bases,
+            "departments": selectors.acting_departments(self.scope, self.institution),
+        }
+
+    def get_initial(self):
+        return {"basis": self.request.GET.get("basis", ""), "taken_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            institution=self.institution, has_bases=bool(self.bases), **kwargs
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        trigger, finding, inspection = _basis(data["basis"], self.institution)
+        try:
+            action = services.action_record(
+                institution=self.institution, actor=self.request.user, scope=self.scope,
+                trigger=trigger, finding=finding, inspection=inspection, kind=data["kind"],
+                department=data["department"], taken_on=data["taken_on"],
+                document_number=data["document_number"], amount=data["amount"],
+                note=data["note"], request=self.request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("已登记处理措施：%(kind)s") % {"kind": action.get_kind_display()}
+        )
+        return redirect("institutions:detail", pk=self.institution.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -1,0 +1,235 @@
+"""A suspected offence against a minor goes to the police (§四): it closes only after a
+referral or a reason not to refer that the city's education staff approved; the clock
+escalates it when neither exists within the campaign's limit."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Notification
+from accounts.scope import Scope
+from complaints import access, no_referral, services
+from complaints.models import Case
+
+from .factories import UserFactory
+from .test_clock import at
+from .test_clock_escalations import case as clock_case
+from .test_clock_escalations import escalated, titles
+from .test_complaints import officer_case, refer
+from .test_problems import seed_campaign
+
+pytestmark = pytest.mark.django_db
+
+REASON = "经调取监控并询问在场学生，教师仅口头提醒纪律，不涉嫌违法犯罪。"
+
+
+def propose(case, user, reason=REASON):
+    return no_referral.no_referral_propose(
+        case=case, actor=user, scope=Scope.for_user(user), reason=reason
+    )
+
+
+def review(case, user, approve=True, note=""):
+    return no_referral.no_referral_review(
+        case=case, actor=user, scope=Scope.for_user(user), approve=approve, note=note
+    )
+
+
+def close(case, user):
+    return services.case_close(
+        case=case, actor=user, scope=Scope.for_user(user), result="经核查已处理完毕"
+    )
+
+
+def audits(case):
+    return AuditEvent.objects.filter(object_id=str(case.pk), detail__what="no_referral")
+
+
+@pytest.fixture
+def minor(cast):
+    return officer_case(cast.xiaodian, category="minor_offence")
+
+
+# -- the close rule ----------------------------------------------------------------------
+
+
+def test_a_minor_case_is_not_closed_without_a_referral_or_a_reviewed_reason(cast, minor):
+    with pytest.raises(ValidationError, match="须移送公安机关，或由上级教育部门审核同意不移送"):
+        close(minor, cast.xiaodian)
+    propose(minor, cast.xiaodian)
+    with pytest.raises(ValidationError, match="须移送公安机关"):
+        close(minor, cast.xiaodian)  # proposed, not yet reviewed
+    minor.refresh_from_db()
+    assert minor.status == "assigned" and minor.closed_at is None
+
+
+def test_the_handler_proposes_the_city_approves_and_the_case_closes(cast, minor):
+    propose(minor, cast.xiaodian)
+    assert Notification.objects.filter(user=cast.taiyuan, title__contains="拟不移送").exists()
+    # The reviewer reads what they approve, though not assigned.
+    assert access.can_see_details(Case.objects.get(pk=minor.pk), Scope.for_user(cast.taiyuan),
+                                  cast.taiyuan)  # fmt: skip
+    reviewed = review(minor, cast.taiyuan, note="同意")
+    assert reviewed.no_referral_reviewed_by == cast.taiyuan
+    assert reviewed.no_referral_reviewed_at is not None
+    assert reviewed.no_referral_reason == REASON
+    assert reviewed.no_referral_proposed_by == cast.xiaodian
+    assert sorted(audits(minor).values_list("detail__step", flat=True)) == ["approve", "propose"]
+    assert close(minor, cast.xiaodian).status == "closed"
+
+
+def test_a_minor_case_closes_after_a_referral_with_the_polices_feedback(cast, minor, regions):
+    police = UserFactory(grant=("department_user", "140100", "public_security"))
+    referral = refer(minor, cast.xiaodian)
+    services.referral_feedback(referral=referral, actor=police, scope=Scope.for_user(police),
+                               outcome="filed", feedback="已立案侦查")  # fmt: skip
+    assert close(minor, cast.xiaodian).status == "closed"
+
+
+def test_other_categories_close_without_a_referral(cast):
+    case = officer_case(cast.xiaodian, category="fees")
+    assert close(case, cast.xiaodian).status == "closed"
+
+
+def test_nobody_approves_their_own_decision_and_counties_do_not_review(cast, minor):
+    propose(minor, cast.xiaodian)
+    colleague = UserFactory(grant=("county_officer", "140105"))
+    for user in (cast.xiaodian, colleague):
+        with pytest.raises(PermissionDenied):
+            review(minor, user)
+    # A city officer handling the case is a handler, not a reviewer.
+    minor.assignees.add(cast.taiyuan)
+    with pytest.raises(PermissionDenied):
+        review(minor, cast.taiyuan)
+    minor.refresh_from_db()
+    assert minor.no_referral_reviewed_at is None and not audits(minor).filter(
+        detail__step="approve").exists()  # fmt: skip
+
+
+def test_sending_back_needs_a_word_and_clears_the_proposal(cast, minor):
+    propose(minor, cast.xiaodian)
+    with pytest.raises(ValidationError, match="退回时请写明原因"):
+        review(minor, cast.taiyuan, approve=False)
+    returned = review(minor, cast.taiyuan, approve=False, note="情节较重，应移送公安核查")
+    assert returned.no_referral_proposed_at is None and returned.no_referral_reviewed_at is None
+    with pytest.raises(ValidationError, match="没有待审核"):
+        review(minor, cast.taiyuan)
+    assert Notification.objects.filter(user=cast.xiaodian, title__contains="被退回").exists()
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("理由\x00" + REASON, "空字符"),
+        ("理由\x07" + REASON, "控制字符"),
+        ("太短", "至少 10 个字"),
+        ("很" * 2001, "不能超过 2000 字"),
+    ],
+)
+def test_a_bad_reason_is_refused_in_chinese_and_nothing_is_written(cast, minor, reason, message):
+    with pytest.raises(ValidationError, match=message):
+        propose(minor, cast.xiaodian, reason)
+    minor.refresh_from_db()
+    assert minor.no_referral_proposed_at is None and minor.no_referral_reason == ""
+    assert not audits(minor).exists()
+
+
+# -- the pages: scope and roles ------------------------------------------------------------
+
+
+def test_the_page_offers_the_reason_to_the_handler_and_the_review_to_the_city(client, cast, minor):
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("complaints:detail", args=[minor.pk])).content.decode()
+    assert 'data-testid="no-referral-form"' in page and 'data-testid="close-blocker"' in page
+    response = client.post(reverse("complaints:no_referral", args=[minor.pk]), {"reason": REASON})
+    assert response.status_code == 302
+    client.force_login(cast.taiyuan)
+    page = client.get(reverse("complaints:detail", args=[minor.pk])).content.decode()
+    assert 'data-testid="no-referral-review-form"' in page and REASON in page
+    response = client.post(
+        reverse("complaints:no_referral_review", args=[minor.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 302
+    minor.refresh_from_db()
+    assert minor.no_referral_reviewed_by == cast.taiyuan
+
+
+def test_out_of_scope_is_a_404_and_nothing_is_written(client, cast, minor):
+    datong = UserFactory(grant=("city_staff", "140200"))
+    for user, name, data in (
+        (cast.pingcheng, "complaints:no_referral", {"reason": REASON}),
+        (datong, "complaints:no_referral_review", {"decision": "approve"}),
+    ):
+        client.force_login(user)
+        assert client.post(reverse(name, args=[minor.pk]), data).status_code == 404
+    minor.refresh_from_db()
+    assert minor.no_referral_proposed_at is None and not audits(minor).exists()
+
+
+def test_wrong_role_or_department_is_a_403_and_nothing_is_written(client, cast, minor):
+    propose(minor, cast.xiaodian)
+    police = UserFactory(grant=("department_user", "140100", "public_security"))
+    city_fire = UserFactory(grant=("city_staff", "140100", "fire"))
+    # The fire department's city staff cannot even see a minor case: 404, as if missing.
+    expected = [(cast.xiaodian, 403), (cast.auditor, 403), (police, 403), (cast.province, 403),
+                (city_fire, 404)]  # fmt: skip
+    for user, status in expected:
+        client.force_login(user)
+        response = client.post(
+            reverse("complaints:no_referral_review", args=[minor.pk]), {"decision": "approve"}
+        )
+        assert response.status_code == status, user
+    # A county colleague not handling the case may not write the reason either.
+    client.force_login(UserFactory(grant=("county_officer", "140105")))
+    response = client.post(reverse("complaints:no_referral", args=[minor.pk]), {"reason": REASON})
+    assert response.status_code == 403
+    minor.refresh_from_db()
+    assert minor.no_referral_reviewed_at is None and minor.no_referral_proposed_by == cast.xiaodian
+    assert audits(minor).count() == 1
+
+
+def test_huge_or_control_text_on_the_page_is_a_chinese_400(client, cast, minor):
+    client.force_login(cast.xiaodian)
+    url = reverse("complaints:no_referral", args=[minor.pk])
+    for reason in ("理由\x00" + REASON, "很" * 5000):
+        response = client.post(url, {"reason": reason})
+        assert response.status_code == 400
+        assert "字符" in response.content.decode()
+    minor.refresh_from_db()
+    assert minor.no_referral_proposed_at is None and not audits(minor).exists()
+
+
+# -- the clock -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(regions):
+    return seed_campaign()
+
+
+def test_an_unreferred_minor_case_escalates_once_after_the_campaigns_limit(cast, campaign):
+    # Received 18 Nov 09:00 with a late response deadline, so only the referral clock runs:
+    # 3 days (the campaign's setting) → due 21 Nov 09:00.
+    late = clock_case("T2023000101", at(12, 30), category="minor_offence", campaign=campaign)
+    referred = clock_case("T2023000102", at(12, 30), category="minor_offence")
+    referred.assignees.add(cast.xiaodian)
+    refer(referred, cast.xiaodian)
+    approved = clock_case("T2023000103", at(12, 30), category="minor_offence")
+    approved.assignees.add(cast.xiaodian)
+    propose(approved, cast.xiaodian)
+    review(approved, cast.taiyuan)
+    assert escalated(11, 21, hour=8) == 0
+    assert escalated(11, 21, hour=10) == 2  # the county's officers and the city, at once
+    assert escalated(11, 21, hour=11) == 0  # idempotent
+    title = "涉未成年人线索逾期未移送公安：T2023000101（小店区）"
+    assert titles("xiaodian") == [title] and titles("taiyuan") == [title]
+    body = Notification.objects.get(user=cast.taiyuan, kind="escalation").body
+    assert "3 天" in body and late.description not in body
+
+
+def test_the_referral_limit_follows_the_campaigns_setting(cast, campaign):
+    campaign.minor_referral_days = 5
+    campaign.save()
+    clock_case("T2023000104", at(12, 30), category="minor_offence")
+    assert escalated(11, 22) == 0
+    assert escalated(11, 23, hour=10) == 2
