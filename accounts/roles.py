@@ -190,6 +190,9 @@ EXTRA_PERMISSIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
 # 于12月20日前报送省教育厅". Education receives it at the province; the city's other
 # departments each add their own part, which the city education bureau sends up with its own.
 SUMMARY_RECEIVING_DEPARTMENT = Department.EDUCATION
+# The city's education bureau writes and submits the summary; its other departments'
+# city staff hold summary.change for their own part only (Scope.writes_summary).
+SUMMARY_WRITING_DEPARTMENT = Department.EDUCATION
 SUMMARY_SECTION_DEPARTMENTS: tuple[str, ...] = (
     Department.SCIENCE,
     Department.CULTURE_TOURISM,

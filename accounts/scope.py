@@ -7,8 +7,9 @@ the Scope answers these questions, and nothing else in the project answers them:
 - which rows may they do X to?                    `scope.filter(queryset, "fees.view", ...)`
 - which checklist sections are theirs?            `scope.sections("inspections.view")`
 - may they set an inspection's conclusion?        `scope.may_conclude(inspection)`
-- do they receive a city's work summary, and
-  which departments' parts of it do they write?   `scope.receives_summary(city_code)`,
+- do they write a city's work summary, receive it,
+  and which departments' parts of it do they write? `scope.writes_summary(city_code)`,
+                                                  `scope.receives_summary(city_code)`,
                                                   `scope.summary_section_departments(city_code)`
 
 Pages, API views, exports and background jobs all ask here. Selectors filter their
@@ -35,6 +36,7 @@ from .roles import (
     SECTOR_BY_DEPARTMENT,
     SUMMARY_RECEIVING_DEPARTMENT,
     SUMMARY_SECTION_DEPARTMENTS,
+    SUMMARY_WRITING_DEPARTMENT,
     Department,
 )
 
@@ -288,20 +290,45 @@ class Scope:
             for g in self.grants_for("summary.review")
         )
 
+    def writes_summary(self, city_code: str) -> bool:
+        """True when the user writes and submits a city's work summary (its narrative).
+
+        "各市教育行政部门要协调相关部门汇总梳理…报送省教育厅": a `summary.change` grant of the
+        education department that covers the city. City staff of the other departments hold
+        `summary.change` too, for their role, but write their department's part instead
+        (`summary_section_departments`).
+        """
+        return any(
+            g.department == SUMMARY_WRITING_DEPARTMENT and city_code.startswith(g.prefix)
+            for g in self.grants_for("summary.change")
+        )
+
+    def _summary_section_grants(self) -> list[Grant]:
+        # A city's department users (`summary.section`) and its city staff of those same
+        # departments (`summary.change`, which for them means their part, not the narrative).
+        return [
+            g
+            for g in self.grants_for("summary.section") + self.grants_for("summary.change")
+            if g.department in SUMMARY_SECTION_DEPARTMENTS
+        ]
+
+    def writes_summary_sections(self) -> bool:
+        """True when the role may write some department's part of some city's summary: a page
+        or API call that writes one answers 403 without it, before any city is looked up."""
+        return bool(self._summary_section_grants())
+
     def summary_section_departments(self, city_code: str) -> frozenset[str]:
         """The departments whose part of this city's work summary the user writes.
 
-        A `summary.section` grant on the city itself, of a department other than education
-        (education's text is the summary's own narrative): the notice has the city's
-        education bureau gather "相关部门" of the same city. A county's grant lies below the
-        city, a province's above it: neither writes the city's part.
+        A `summary.section` or `summary.change` grant on the city itself, of a department
+        other than education (education's text is the summary's own narrative): the notice
+        has the city's education bureau gather "相关部门" of the same city. A county's grant
+        lies below the city, a province's above it: neither writes the city's part.
         """
         return frozenset(
             g.department
-            for g in self.grants_for("summary.section")
-            if g.region_level == "city"
-            and g.region_code == city_code
-            and g.department in SUMMARY_SECTION_DEPARTMENTS
+            for g in self._summary_section_grants()
+            if g.region_level == "city" and g.region_code == city_code
         )
 
     # -- which sections? ----------------------------------------------------------------

@@ -40,7 +40,8 @@ DEADLINES_2023 = {
 # Fee rules: subject > 3 months or > 60 hours (the notice, 三(五)); non-subject > 5,000.00
 # yuan in one charge (the notice) plus the same 3-month / 60-hour cap, which is not the
 # notice's but the 2022 national opinion's (教育部等十三部门《关于规范面向中小学生的
-# 非学科类校外培训的意见》); the fee table labels it so (FEE_RULE_SOURCES).
+# 非学科类校外培训的意见》); the campaign page's fee table marks that cap ※ with its source
+# (templates/campaign/campaign_detail.html, data-testid "fee-sources").
 FEE_RULES_2023 = [
     {"category": "subject", "max_months": 3, "max_hours": 60, "max_amount": None},
     {"category": "non_subject", "max_months": 3, "max_hours": 60, "max_amount": Decimal("5000.00")},

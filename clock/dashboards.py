@@ -348,10 +348,13 @@ def staff_rows(scope: Scope, campaign: Campaign | None, prefix: str) -> list[tup
     return [(county, sector or NO_SECTOR, n, complete) for county, sector, n, complete in rows]
 
 
-def live_facts(scope: Scope, campaign: Campaign | None, prefix: str, today: dt.date) -> Facts:
-    """The facts of a region as the scope shows it, read now."""
+def live_facts(
+    scope: Scope, campaign: Campaign | None, prefix: str, today: dt.date, *, with_staff: bool = True
+) -> Facts:
+    """The facts of a region as the scope shows it, read now. `with_staff=False` leaves the
+    staff rows out, for a reader that counts staff its own way (the city summary)."""
     computed_at = timezone.now()
-    staff = staff_rows(scope, campaign, prefix)
+    staff = staff_rows(scope, campaign, prefix) if with_staff else []
     if connection.vendor != "postgresql":
         # The SQLite demo: the same rows, added up in Python (clock/portable.py).
         screening, days, problems = portable_rows(

@@ -10,7 +10,8 @@ this module adds the rules of §四 on top, and every page, export and API asks 
 - The details of a suspected offence against a minor (description, institution, contact,
   attachments) are shown only to its assigned officers, the police (once referred) and the
   auditor; other officers see that the case exists, its status and deadline, so they can
-  assign it.
+  assign it. The city's reviewer of a reason not to refer reads the case on its page while
+  the reason waits for them (`can_read_for_review`), and gains no other right by it.
 """
 
 from __future__ import annotations
@@ -74,11 +75,8 @@ def details_q(scope: Scope) -> Q:
         if grant.department == POLICE:
             parts.append(Q(county__code__startswith=grant.prefix, has_referral=True))
     parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
-    # A reviewer reads what they are asked to approve: the case put to review, in their city.
-    parts += [
-        Q(county__code__startswith=p, no_referral_proposed_at__isnull=False)
-        for p in _reviewer_prefixes(scope)
-    ]
+    # Not the no-referral reviewer: they read one case on its page while it waits for them
+    # (`can_read_for_review`), never through lists, exports or the API.
     return reduce(or_, parts)
 
 
@@ -91,10 +89,6 @@ def can_see_details(case: Case, scope: Scope, user) -> bool:
     if any(case.county_id.startswith(p) for p in _auditor_prefixes(scope)):
         return True
     if is_police_for(case, scope) and case.referrals.exists():
-        return True
-    if case.no_referral_proposed_at and any(
-        case.county_id.startswith(p) for p in _reviewer_prefixes(scope)
-    ):
         return True
     return case.assignees.filter(pk=user.pk).exists()
 
@@ -139,6 +133,20 @@ def _reviewer_prefixes(scope: Scope) -> list[str]:
         for g in scope.grants_for(CHANGE)
         if g.department == Department.EDUCATION and g.region_level != "county"
     ]
+
+
+def can_read_for_review(case: Case, scope: Scope, user) -> bool:
+    """A reviewer reads what they are asked to approve: the details of a minors' case whose
+    no-referral reason waits for review, on its page, in their city. Reading only: handling
+    (`can_handle`: refer, close, reveal the contact …) stays with the rule above, and the
+    sight ends with the review."""
+    return (
+        case.category == Category.MINOR_OFFENCE
+        and case.is_open
+        and case.no_referral_pending
+        and any(case.county_id.startswith(p) for p in _reviewer_prefixes(scope))
+        and not case.referrals.exists()
+    )
 
 
 def can_review_no_referral(case: Case, scope: Scope, user) -> bool:

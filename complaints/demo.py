@@ -52,13 +52,14 @@ def complaint_demo_create() -> int:
         case = _case(officer, NOT_REFERRED,
                      "来电反映：培训机构老师上课时大声训斥学生并罚站，怀疑存在体罚虐待。",
                      days_ago=5)  # fmt: skip
-        no_referral.no_referral_propose(
+        proposed = no_referral.no_referral_propose(
             case=case, actor=officer, scope=Scope.for_user(officer),
             reason="经调取课堂监控并询问在场学生和家长，教师仅口头提醒纪律，无体罚或侵害行为，"
             "不涉嫌违法犯罪；已约谈机构负责人，要求规范教学管理。",
         )  # fmt: skip
         no_referral.no_referral_review(
             case=case, actor=reviewer, scope=Scope.for_user(reviewer), approve=True,
+            proposed_at=proposed.no_referral_proposed_at,
             note="同意不移送，请县级教育局一个月后回访。",
         )  # fmt: skip
         services.case_close(

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Region
@@ -245,6 +246,17 @@ class NoReferralReviewForm(forms.Form):
         label=_("说明"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
     )  # fmt: skip
+    # When the proposal the reviewer read was made (the page writes it from the case); the
+    # service refuses an approval when the handler has rewritten the reason since.
+    proposed_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_proposed_at(self):
+        # Anything unreadable is "not the proposal in force": the service says so in words.
+        value = (self.cleaned_data.get("proposed_at") or "").strip()
+        try:
+            return parse_datetime(value) if len(value) <= 64 else None
+        except ValueError:
+            return None
 
 
 class RevealForm(forms.Form):

@@ -7,6 +7,8 @@ escalates it once the campaign's `minor_referral_days` have passed (clock/jobs_m
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -78,7 +80,9 @@ def no_referral_propose(*, case: Case, actor, scope: Scope, reason: str, request
     locked.save()
     audit_log(
         kind=AuditEvent.Kind.OTHER, actor=actor, request=request, obj=locked,
-        reason=_("提出不移送公安的理由"), detail={"what": "no_referral", "step": "propose"},
+        reason=_("提出不移送公安的理由"),
+        # The text itself: it may be rewritten while pending, and the trail keeps each one.
+        detail={"what": "no_referral", "step": "propose", "reason": reason[:500]},
     )  # fmt: skip
     notify(
         users=users_with_role(role=Role.CITY_STAFF, region_code=locked.county_id[:4] + "00",
@@ -96,10 +100,12 @@ def no_referral_propose(*, case: Case, actor, scope: Scope, reason: str, request
 
 @transaction.atomic
 def no_referral_review(
-    *, case: Case, actor, scope: Scope, approve: bool, note: str = "", request=None
-) -> Case:
+    *, case: Case, actor, scope: Scope, approve: bool, note: str = "",
+    proposed_at: dt.datetime | None = None, request=None,
+) -> Case:  # fmt: skip
     """Approve the proposed reason (the case may then be closed without a referral), or send
-    it back with a note (the handler refers the case or proposes again)."""
+    it back with a note (the handler refers the case or proposes again). `proposed_at`: when
+    the proposal the reviewer read was made; an approval of any other is refused."""
     if not access.can_review_no_referral(case, scope, actor):
         raise PermissionDenied
     # Sending back needs a word on why; an approval may carry one.
@@ -110,6 +116,9 @@ def no_referral_review(
     # Checked again on the locked row: the reviewer may have been assigned meanwhile.
     if not access.can_review_no_referral(locked, scope, actor):
         raise PermissionDenied
+    # The handler may rewrite the reason while it waits: approve only the text that was read.
+    if approve and proposed_at != locked.no_referral_proposed_at:
+        raise ValidationError(_("不移送理由已被修改，或页面已过期：请阅读页面上现在的理由后再审核"))
     proposer = locked.no_referral_proposed_by
     if approve:
         locked.no_referral_reviewed_by, locked.no_referral_reviewed_at = actor, timezone.now()

@@ -269,7 +269,8 @@ def case_triage(
 
     Any triage officer of the region may assign (themselves included), but only someone who
     already sees a minor-offence case's details may reclassify it away from that category,
-    which would open its details to the region's officers and sector departments. Every
+    which would open its details to the region's officers and sector departments, and only
+    once it was referred or its reason not to refer approved (no_referral.py). Every
     change of assignees or category is an audit event and a line in the case's history."""
     if not access.can_change(case, scope):
         raise PermissionDenied
@@ -286,6 +287,16 @@ def case_triage(
     ):
         raise ValidationError(
             {"category": _("涉未成年人案件只能由能查看其详情的人员（承办人等）更改类别")}
+        )
+    if (
+        old_category == Category.MINOR_OFFENCE
+        and category != old_category
+        and not (locked.referrals.exists() or locked.no_referral_approved)
+    ):
+        # Otherwise a new category would lift the close rule and the clock's watch
+        # (no_referral.py): a mistagged case goes through the reviewed reason instead.
+        raise ValidationError(
+            {"category": _("涉未成年人线索须先移送公安或经审核同意不移送，才能更改类别")}
         )
     allowed = {u.pk for u in assignable_officers(locked)}
     if not assignees:

@@ -190,7 +190,9 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         case = kwargs.pop("case", None) or self.get_case(self.kwargs["pk"])
         scope, now = self.scope, timezone.now()
         user = self.request.user
-        details = access.can_see_details(case, scope, user)
+        handler_sight = access.can_see_details(case, scope, user)
+        # The no-referral reviewer reads the case here while it waits for them, nothing more.
+        details = handler_sight or access.can_read_for_review(case, scope, user)
         if details:
             # Every rendering that shows a minor case's details is a read, whatever brought
             # it about: a visit, a page shown again after a refused action, a contact reveal.
@@ -207,7 +209,7 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         if can_change and case.is_open:
             forms["triage_form"] = TriageForm(
                 officers=services.assignable_officers(case),
-                lock_category=case.is_minor_offence and not details,
+                lock_category=case.is_minor_offence and not handler_sight,
                 initial={"category": case.category, "assignees": list(case.assignees.all())},
             )
         if can_handle and case.is_open:
@@ -225,6 +227,12 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         )
         if can_review:
             forms["no_referral_review_form"] = NoReferralReviewForm()
+            # The proposal this page shows; the approval is refused if it changed meanwhile.
+            # Taken from the case, not from a form sent back, so a reviewer refused for a stale
+            # proposal approves the one now shown above.
+            proposed_stamp = case.no_referral_proposed_at.isoformat()
+        else:
+            proposed_stamp = ""
         if can_answer:
             forms["ack_form"], forms["feedback_form"] = AckForm(), FeedbackForm()
         if can_handle and case.contact_masked and not kwargs.get("contact"):
@@ -232,13 +240,14 @@ class CaseDetailView(ComplaintsMixin, TemplateView):
         forms.update({k: v for k, v in kwargs.items() if k.endswith("_form")})
         return super().get_context_data(
             case=case, details=details, referrals=referrals,
-            attachments=list(case.attachments.all()) if details else [],
+            # Attachments are served to handlers only (AttachmentView, `details_q`).
+            attachments=list(case.attachments.all()) if handler_sight else [],
             assignees=list(case.assignees.all()), is_overdue=case.overdue_at(now),
             can_change=can_change, can_handle=can_handle, can_answer=can_answer,
             history=case.history.select_related("history_user").order_by("-history_date")[:30]
             if details else [],
             contact=kwargs.get("contact"), close_blocker=no_referral.close_blocker(case),
-            **forms,
+            proposed_stamp=proposed_stamp, **forms,
         )  # fmt: skip
 
     def get(self, request, *args, **kwargs):
@@ -401,7 +410,8 @@ class NoReferralReviewView(_CaseAction):
         no_referral.no_referral_review(
             case=case, actor=self.request.user, scope=self.scope,
             approve=form.cleaned_data["decision"] == "approve",
-            note=form.cleaned_data["note"], request=self.request,
+            note=form.cleaned_data["note"], proposed_at=form.cleaned_data["proposed_at"],
+            request=self.request,
         )  # fmt: skip
 
 

@@ -366,6 +366,9 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "complaints.models.Case.Status",
         "ComplaintCategoryEnum": "complaints.models.Category",
         "ReferralOutcomeEnum": "complaints.models.Referral.Outcome",
+        # The six departments, and the five that write a part of a city's summary.
+        "DepartmentEnum": "accounts.roles.Department",
+        "SummarySectionDepartmentEnum": "accounts.roles.SUMMARY_SECTION_DEPARTMENTS",
     },
 }
 

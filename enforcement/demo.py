@@ -1,5 +1,6 @@
-"""Demo actions (查处问责): what fire rescue (or education) did about a few major fire-safety
-hazards the demo screening found, in several kinds of action, and one vetting case.
+"""Demo actions (查处问责): what fire rescue did about a few major fire-safety hazards the
+demo screening found (recorded by a county officer or a fire user, taken by fire rescue), in
+several kinds of action, and one vetting case.
 
 Recorded through the service, as the officers would, so each has its history and audit
 event. Runs once: nothing is added when actions exist already.
@@ -13,7 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Section
+from accounts.roles import Department, Section
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
 from inspections.models import Finding, Inspection
@@ -79,7 +80,9 @@ def enforcement_demo_create(*, campaign: Campaign) -> int:
             action_record(
                 institution=institution, actor=actor, scope=Scope.for_user(actor),
                 trigger=EnforcementAction.Trigger.FINDING, finding=finding, kind=kind,
-                taken_on=taken_on, document_number=number,
+                # Fire rescue took these (消 numbers), whoever enters them: a county's
+                # education officer often keeps the ledger for the joint team.
+                department=Department.FIRE, taken_on=taken_on, document_number=number,
                 amount=Decimal("5000.00") if kind == Kind.FINE else None, note=note,
             )  # fmt: skip
             made += 1

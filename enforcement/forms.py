@@ -15,7 +15,8 @@ _TEXT = {"class": "form-control"}
 
 class ActionForm(forms.Form):
     # Plain text behind a <select>: a value the page did not offer still reaches the
-    # service, which answers a department that may not act with 403, not a form error.
+    # service, which refuses a basis the recorder may not act on with 403, and a 处理部门
+    # not owning the basis's section in words.
     basis = forms.CharField(
         label=_("处理依据"), max_length=40, widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"required": _("请选择处理依据")},
@@ -65,3 +66,13 @@ class ActionForm(forms.Form):
         labels = dict(Department.choices)
         self.fields["department"].widget.choices = [(d, labels[d]) for d in sorted(departments)]
         self.fields["taken_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class WithdrawForm(forms.Form):
+    # Checked again in the service (control characters, length, already withdrawn).
+    reason = forms.CharField(
+        label=_("撤销原因"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
+        help_text=_("如文书编号录错、重复登记；撤销后记录保留并标注“已撤销”"),
+        error_messages={"max_length": _("撤销原因不能超过 500 个字符")},
+    )  # fmt: skip

@@ -72,6 +72,14 @@ class EnforcementAction(models.Model):
         verbose_name=_("登记人"),
     )  # fmt: skip
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # A record published in error is withdrawn, never deleted: it stays (struck through) with
+    # who withdrew it, when and why; the counts and the public page leave it out.
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("撤销人"),
+    )  # fmt: skip
+    withdrawn_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -98,6 +106,13 @@ class EnforcementAction(models.Model):
         return f"{self.institution} · {self.get_kind_display()} · {self.taken_on}"
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
     def is_public(self) -> bool:
-        """Serious fire-safety violations and suspensions are published; vetting never."""
+        """Serious fire-safety violations and suspensions are published; vetting never, nor
+        a withdrawn action."""
+        if self.withdrawn_at is not None:
+            return False
         return self.section == Section.FIRE or self.trigger == self.Trigger.SUSPENSION

@@ -29,7 +29,14 @@ from ops.text import control_character_message
 from personnel.selectors import institution_compliance
 
 from .models import EnforcementAction
-from .selectors import PERMISSION, SUSPENSION_SECTIONS, TRIGGER_SECTIONS, departments_for
+from .selectors import (
+    PERMISSION,
+    SUSPENSION_SECTIONS,
+    TRIGGER_SECTIONS,
+    action_sections,
+    departments_for,
+    owners,
+)
 
 Kind, Trigger = EnforcementAction.Kind, EnforcementAction.Trigger
 
@@ -39,6 +46,7 @@ NEEDS_DOCUMENT = frozenset({Kind.ORDER, Kind.SUSPENSION, Kind.FINE})
 MAX_FINE = Decimal("10000000.00")
 MAX_NOTE = 2000
 MAX_DOCUMENT = 64
+MAX_REASON = 500
 
 
 def active_campaign(institution: Institution) -> Campaign | None:
@@ -172,13 +180,16 @@ def action_record(
         scope=scope, institution=institution, trigger=trigger, finding=finding,
         inspection=inspection,
     )  # fmt: skip
-    allowed = departments_for(scope, institution, sections)
-    if not allowed:
+    acting = departments_for(scope, institution, sections)
+    if not acting:
         raise PermissionDenied
-    if not department and len(allowed) == 1:
-        department = next(iter(allowed))
-    if department not in allowed:
-        raise PermissionDenied
+    # 处理部门 is who took the action, not who records it: a county education officer
+    # enters the fire brigade's fine under fire rescue. Any department owning the trigger's
+    # section may have taken it; the recorder stays in recorded_by.
+    if not department and len(acting) == 1:
+        department = next(iter(acting))
+    if department not in owners(institution, sections):
+        raise ValidationError({"department": _("请选择负责该问题所在板块的处理部门")})
 
     errors: dict[str, str] = {}
     if kind not in Kind.values:
@@ -246,6 +257,55 @@ def action_record(
             "taken_on": taken_on.isoformat(),
             "document_number": document_number,
             "amount": str(amount) if amount is not None else None,
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def action_withdraw(
+    *, action: EnforcementAction, actor, scope: Scope, reason: str, request=None
+) -> EnforcementAction:
+    """Withdraw an action recorded in error (撤销): the row stays, struck through, with who,
+    when and why, and leaves the counts and the public page. Refused (403) unless the actor
+    may record on the action's trigger at its institution."""
+    scope.require(PERMISSION)
+    action = (
+        EnforcementAction.objects.select_for_update()
+        .select_related("institution")
+        .get(pk=action.pk)
+    )
+    institution = action.institution
+    if not scope.covers_institution(
+        PERMISSION, county_code=institution.county_id, sector=institution.sector
+    ) or not departments_for(scope, institution, action_sections(action)):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    reason = _text(errors, "reason", reason, limit=MAX_REASON, multiline=True, label=_("撤销原因"))
+    if not reason and "reason" not in errors:
+        errors["reason"] = _("请填写撤销原因")
+    if action.withdrawn_at is not None:
+        errors["reason"] = _("该处理措施已撤销")
+    if errors:
+        raise ValidationError(errors)
+    action.withdrawn_at = timezone.now()
+    action.withdrawn_by = actor
+    action.withdrawn_reason = reason
+    action._history_user = actor
+    action._change_reason = _("撤销处理措施：%(reason)s") % {"reason": reason[:80]}
+    action.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    audit_log(
+        kind=AuditEvent.Kind.OTHER,
+        actor=actor,
+        request=request,
+        obj=action,
+        reason=_("撤销处理措施：%(kind)s") % {"kind": action.get_kind_display()},
+        detail={
+            "event": "enforcement_withdraw",
+            "institution": institution.pk,
+            "kind": action.kind,
+            "document_number": action.document_number,
+            "reason": reason,
         },
     )
     return action

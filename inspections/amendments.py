@@ -7,6 +7,9 @@ list follows the corrected answers:
 - a corrected note → the problem's description follows, while the problem is still open;
 - an answer corrected to non-compliant → a new problem in its department's task (the task
   is made if the inspection had none for that department), due on a date not in the past;
+  due after the county phase's end (a county screening), it needs a written reason as at
+  submission (`services.deadline_reason_check`, kept on the problem and audited); one
+  joining a task whose late deadline already has a reason may take that reason;
 - an answer corrected away from non-compliant → its problem is withdrawn (已撤销) with the
   amendment as the reason, unless it was already verified closed (then it was a real
   problem, fixed, and stays so).
@@ -32,11 +35,14 @@ from accounts.scope import Scope
 from .models import Amendment, Answer, Finding, Inspection, RectificationTask
 from .services import (
     _alert_major_hazards,
+    _audit_late_deadline,
     _require_institution,
     applicable_items,
+    deadline_reason_check,
     finding_description,
     judged_value,
     parse_number,
+    responsible_department,
     task_sync_closed,
 )
 
@@ -57,6 +63,7 @@ def inspection_amend(
     numbers: dict[str, object] | None = None,
     result: str | None = None,
     rectify_deadline: dt.date | None = None,
+    deadline_reason: str = "",
 ) -> Amendment:
     """Correct a submitted record and bring its problems in line with the corrected answers.
 
@@ -65,7 +72,8 @@ def inspection_amend(
     only what is given changes. `result` corrects the conclusion, which must agree with the
     answers afterwards; it and `summary` only by the leading department (403 otherwise).
     `rectify_deadline` is the due date of problems the correction creates: needed when the
-    record had no deadline or its deadline has passed.
+    record had no deadline or its deadline has passed. `deadline_reason` explains a
+    problem it creates or reinstates that falls due after the county phase's end.
     """
     _require_institution(
         scope, "inspections.change", inspection.institution, round_id=inspection.round_id
@@ -183,7 +191,7 @@ def inspection_amend(
         )
         inspection.rectify_deadline = record_deadline
 
-    plan = _plan(inspection, touched, rectify_deadline, today)
+    plan = _plan(inspection, touched, rectify_deadline, today, deadline_reason)
     inspection.updated_by = actor
     inspection._history_user = actor
     inspection.save(update_fields=["summary", "result", "rectify_deadline", "updated_by"])
@@ -191,6 +199,7 @@ def inspection_amend(
     amendment._history_user = actor
     amendment.save()
     _apply(inspection, plan, amendment, actor)
+    _audit_late_deadlines(inspection, plan, amendment, actor)
     return amendment
 
 
@@ -222,34 +231,69 @@ def _answers_to_amend(inspection: Inspection, scope: Scope, codes: list[str]) ->
     return [answers[code] for code in codes]
 
 
-def _plan(inspection: Inspection, touched: list[Answer], deadline, today) -> list[tuple]:
+def _plan(
+    inspection: Inspection, touched: list[Answer], deadline, today, reason: str
+) -> list[tuple]:
     """What each corrected answer does to its problem, with every check done before writing.
 
-    Each step is (action, answer, finding or None, own deadline or None).
+    Each step is (action, answer, finding or None, own deadline or None, deadline reason or
+    None); a problem created or reinstated carries the reason its effective deadline needs
+    ("" when it needs none).
     """
     findings = {
         f.answer_id: f for f in Finding.objects.filter(answer__in=touched).select_related("task")
     }
     tasks = {t.department: t for t in inspection.tasks.all()}
+    round_ = inspection.round
     plan = []
     for answer in touched:
         finding = findings.get(answer.pk)
         if answer.value == Answer.Value.NON_COMPLIANT:
             if finding is None:
-                task = tasks.get(answer.item.department)
+                task = tasks.get(responsible_department(answer.item, inspection.institution))
                 due = task.deadline if task else inspection.rectify_deadline
-                plan.append(("create", answer, None, _own_deadline(answer, due, deadline, today)))
+                own = _own_deadline(answer, due, deadline, today)
+                # Joining a task on its own deadline: the task's reason for it, if any.
+                kept = _task_reason(task) if task is not None and own is None else ""
+                step = ("create", answer, None, own)
             elif finding.status == Finding.Status.WITHDRAWN:
                 due = finding.effective_deadline
-                plan.append(
-                    ("reinstate", answer, finding, _own_deadline(answer, due, deadline, today))
-                )
+                own = _own_deadline(answer, due, deadline, today)
+                kept = ""
+                if own is None:  # due as before: the reason it had, or its task's
+                    kept = finding.deadline_reason or (
+                        _task_reason(finding.task) if finding.deadline is None else ""
+                    )
+                step = ("reinstate", answer, finding, own)
             elif finding.status in WORKING:
-                plan.append(("describe", answer, finding, None))
-            # A problem verified closed stays closed: the correction agrees it existed.
+                plan.append(("describe", answer, finding, None, None))
+                continue
+            else:
+                continue  # verified closed stays closed: the correction agrees it existed
+            # The rule at submission (排查整改 by the phase's end): a deadline after it needs
+            # a reason, the one written with this correction or the one already on record.
+            needed = deadline_reason_check(
+                campaign=round_.campaign,
+                level=round_.level,
+                deadline=own or due,
+                reason=(reason or "").strip() or kept,
+            )
+            plan.append((*step, needed))
         elif finding is not None and finding.status in WORKING:
-            plan.append(("withdraw", answer, finding, None))
+            plan.append(("withdraw", answer, finding, None, None))
     return plan
+
+
+def _task_reason(task: RectificationTask) -> str:
+    """The reason on record for a task's own deadline (kept on its problems that follow it)."""
+    return (
+        task.findings.filter(deadline__isnull=True)
+        .exclude(deadline_reason="")
+        .order_by("pk")
+        .values_list("deadline_reason", flat=True)
+        .first()
+        or ""
+    )
 
 
 def _own_deadline(
@@ -270,25 +314,27 @@ def _apply(inspection: Inspection, plan: list[tuple], amendment: Amendment, acto
     tasks = {t.department: t for t in inspection.tasks.all()}
     affected: dict[int, RectificationTask] = {}
     majors = []
-    for action, answer, finding, own_deadline in plan:
+    for index, (action, answer, finding, own_deadline, reason) in enumerate(plan):
         item = answer.item
         description = finding_description(item, answer)
         if action == "create":
-            task = tasks.get(item.department)
+            department = responsible_department(item, inspection.institution)
+            task = tasks.get(department)
             if task is None:
                 task = RectificationTask(
                     inspection=inspection,
                     institution=inspection.institution,
-                    department=item.department,
+                    department=department,
                     deadline=own_deadline or inspection.rectify_deadline,
                 )
                 task._history_user = actor
                 task.save()
-                tasks[item.department] = task
+                tasks[department] = task
                 own_deadline = None
             finding = Finding(
                 task=task, answer=answer, item=item, section=item.section, severity=item.severity,
                 description=description, requirement=item.requirement, deadline=own_deadline,
+                deadline_reason=reason,
             )  # fmt: skip
             if item.severity == item.Severity.MAJOR:
                 majors.append((item, answer))
@@ -298,6 +344,7 @@ def _apply(inspection: Inspection, plan: list[tuple], amendment: Amendment, acto
             finding.description = description
             if own_deadline is not None:
                 finding.deadline = own_deadline
+            finding.deadline_reason = reason
         elif action == "describe":
             if finding.description == description:
                 continue
@@ -307,7 +354,26 @@ def _apply(inspection: Inspection, plan: list[tuple], amendment: Amendment, acto
             finding.withdrawn_by = amendment
         finding._history_user = actor
         finding.save()
+        plan[index] = (action, answer, finding, own_deadline, reason)
         affected[finding.task_id] = finding.task
     for task in affected.values():
         task_sync_closed(task)
     _alert_major_hazards(inspection, majors, key=f"major-hazard:amendment:{amendment.pk}")
+
+
+def _audit_late_deadlines(inspection: Inspection, plan: list[tuple], amendment, actor) -> None:
+    """Problems a correction made due after the county phase's end, audited as at submission:
+    one event per deadline and reason, naming the problems and the amendment."""
+    late: dict[tuple, list[Finding]] = {}
+    for action, _answer, finding, _own, reason in plan:
+        if action in ("create", "reinstate") and reason:
+            late.setdefault((finding.effective_deadline, reason), []).append(finding)
+    for (deadline, reason), findings in sorted(late.items()):
+        _audit_late_deadline(
+            actor=actor,
+            obj=inspection,
+            reason=reason,
+            deadline=deadline,
+            findings=findings,
+            amendment=amendment,
+        )

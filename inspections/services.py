@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
+from accounts.roles import SECTOR_BY_DEPARTMENT
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
 from campaign.selectors import checklist_items_for
@@ -163,8 +164,19 @@ def applicable_items(*, inspection: Inspection, scope: Scope, all_sections: bool
     )
 
 
+def responsible_department(item: ChecklistItem, institution: Institution) -> str:
+    """The department whose task a problem with this item joins. An item a sector department
+    owns (1.13–1.15 say "sports" for all risky training) goes to the department supervising
+    this institution's sector (a dance school's: culture and tourism), else education.
+    Who sees and fills an item follows sections and the sector scope, not this."""
+    if item.department in SECTOR_BY_DEPARTMENT:
+        return str(institution.supervising_department)
+    return item.department
+
+
 def parse_number(item: ChecklistItem, raw) -> Decimal | None:
-    """A measured value as the answer column holds it (two decimals, under ten digits).
+    """A measured value as the answer column holds it (two decimals, under ten digits, not
+    negative). Exponent notation (1e-7, which the browser's number box accepts) is read too.
 
     The value typed is never echoed back: it may hold control characters or run to pages.
     """
@@ -185,6 +197,10 @@ def parse_number(item: ChecklistItem, raw) -> Decimal | None:
         raise wrong from None
     if not number.is_finite() or abs(number) >= 10**10:
         raise wrong
+    # Every measured item is a count or an area: −3 people per room is no answer (and would
+    # pass "不超过 6 人"). Judged before rounding, as the form's min="0" box judges it.
+    if number < 0:
+        raise ValidationError({item.code: _("%(code)s 的数值不能为负数") % {"code": item.code}})
     # Half up, as the phone form rounds before judging (static/js/inspection_form.js).
     return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -336,19 +352,19 @@ def deadline_reason_check(
     return reason
 
 
-def _audit_late_deadline(*, actor, obj, reason: str, deadline: dt.date, findings) -> None:
-    """A deadline past the county phase's end is a decision the city answers for: logged."""
-    audit_log(
-        kind=AuditEvent.Kind.OTHER,
-        actor=actor,
-        obj=obj,
-        reason=reason,
-        detail={
-            "change": "rectify_deadline_after_phase",
-            "deadline": deadline.isoformat(),
-            "findings": sorted(f.pk for f in findings),
-        },
-    )
+def _audit_late_deadline(
+    *, actor, obj, reason: str, deadline: dt.date, findings, amendment=None
+) -> None:
+    """A deadline past the county phase's end is a decision the city answers for: logged
+    (with the amendment when a correction made the problems)."""
+    detail = {
+        "change": "rectify_deadline_after_phase",
+        "deadline": deadline.isoformat(),
+        "findings": sorted(f.pk for f in findings),
+    }
+    if amendment is not None:
+        detail["amendment"] = amendment.pk
+    audit_log(kind=AuditEvent.Kind.OTHER, actor=actor, obj=obj, reason=reason, detail=detail)
 
 
 @transaction.atomic
@@ -442,7 +458,7 @@ def inspection_submit(
     inspection.save()
     by_department: dict[str, list] = defaultdict(list)
     for item, answer in non_compliant:
-        by_department[item.department].append((item, answer))
+        by_department[responsible_department(item, inspection.institution)].append((item, answer))
     created: list[Finding] = []
     for department, rows in sorted(by_department.items()):
         task = RectificationTask.objects.create(

@@ -194,6 +194,17 @@ class InspectionView(InspectionAccessMixin, View):
         ]
         # The conclusion and summary only for the department that leads the inspection.
         can_conclude = can_amend and self.scope.may_conclude(inspection)
+        # A problem a correction makes due after the county phase's end needs a reason, as at
+        # submit. When a task of this record is already due after it, a problem joining that
+        # task may need one with no date typed: the box then shows without the date hook.
+        phase_deadline = (
+            services.reason_phase_deadline(inspection.round.campaign, inspection.round.level)
+            if amendable
+            else None
+        )
+        late_task = phase_deadline is not None and any(
+            t.deadline and t.deadline > phase_deadline for t in inspection.tasks.all()
+        )
         return render(
             request,
             "inspections/inspection_detail.html",
@@ -210,6 +221,8 @@ class InspectionView(InspectionAccessMixin, View):
                 "answer_values": Answer.Value.choices,
                 "results": Inspection.Result.choices,
                 "min_deadline": timezone.localdate().isoformat(),
+                "phase_deadline": phase_deadline,
+                "late_task": late_task,
             },
         )
 
@@ -484,6 +497,7 @@ class AmendView(InspectionAccessMixin, View):
                 numbers=numbers,
                 result=post.get("result") or None,
                 rectify_deadline=deadline,
+                deadline_reason=post.get("deadline_reason", ""),
             )
         except ValidationError as exc:
             for message in _messages(exc):

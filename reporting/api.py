@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import SUMMARY_SECTION_DEPARTMENTS
@@ -92,7 +93,10 @@ class SummaryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """City summaries whose city lies in the user's scope; filter by `city`, `status`, `campaign`."""
 
     read_permission = selectors.VIEW
-    write_permission = services.SECTION
+    # The one write, `section`, is a department's part: written by department users
+    # (summary.section) and city staff of those departments (summary.change), so the
+    # action asks the scope itself (Scope.writes_summary_sections) before the summary.
+    write_permission = selectors.VIEW
     serializer_class = SummarySerializer
     filterset_class = SummaryFilter
     ordering_fields = ["id", "city", "status", "submitted_at", "reviewed_at", "updated_at"]
@@ -110,6 +114,8 @@ class SummaryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """A city department saves its own part (消防、公安、体育、文旅、科技) of its city's
         summary while it is a draft or returned, as the summary page does
         (`services_summary.section_save`): `version` as read, 0 for a new part."""
+        if not self.scope.writes_summary_sections():
+            raise PermissionDenied
         summary = self.get_object()
         form = SectionWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -2,12 +2,15 @@
 
 Rows come from `enforcement.selectors.action_list` (the reader's scope, vetting actions
 only for those who may read check results), narrowed by the 台账 page's common filters;
-the status filter is the kind of action.
+the status filter is the kind of action. A withdrawn action stays in the ledger, marked
+已撤销 with its reason.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import replace
+
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.roles import Department
@@ -26,7 +29,12 @@ def enforcement_kinds() -> list[tuple[str, str]]:
 def enforcement_rows(*, scope: Scope, filters: LedgerFilters, params) -> QuerySet:
     qs = action_list(scope=scope, filters={"trigger": params.get("trigger", ""),
                                            "q": params.get("q", "")})  # fmt: skip
-    qs = filters.narrow(
+    # The campaign by hand: an action without one (a vetting case recorded while no campaign
+    # was active) belongs to the campaign it was taken during, as in the city summary.
+    if (campaign := filters.campaign) is not None:
+        during = Q(taken_on__gte=campaign.starts_on, taken_on__lte=campaign.ends_on)
+        qs = qs.filter(Q(campaign=campaign) | (Q(campaign__isnull=True) & during))
+    qs = replace(filters, campaign=None).narrow(
         qs, county="institution__county__code", campaign="campaign", date="taken_on",
         sector="institution__sector",
     )  # fmt: skip
@@ -39,9 +47,10 @@ class EnforcementLedger(ListExporter):
     sheet_title = "查处问责台账"
     headers = [
         "机构名称", "统一社会信用代码", "所在县区", "处理依据", "违法违规情形", "处理措施",
-        "处理日期", "文书编号", "罚款金额（元）", "处理部门", "登记人", "说明",
+        "处理日期", "文书编号", "罚款金额（元）", "处理部门", "登记人", "说明", "状态",
+        "撤销原因",
     ]  # fmt: skip
-    widths = [34, 22, 12, 18, 40, 10, 12, 24, 14, 12, 12, 40]
+    widths = [34, 22, 12, 18, 40, 10, 12, 24, 14, 12, 12, 40, 10, 30]
 
     def __init__(self, queryset: QuerySet, *, filters: LedgerFilters):
         self.queryset = queryset
@@ -54,6 +63,7 @@ class EnforcementLedger(ListExporter):
         kinds = dict(EnforcementAction.Kind.choices)
         triggers = dict(EnforcementAction.Trigger.choices)
         departments = dict(Department.choices)
+        withdrawn, valid = _("已撤销"), _("有效")
         for a in self.queryset.iterator(chunk_size=2000):
             institution = a.institution
             yield [
@@ -69,6 +79,8 @@ class EnforcementLedger(ListExporter):
                 departments.get(a.department, a.department),
                 str(a.recorded_by),
                 a.note,
+                withdrawn if a.withdrawn_at else valid,
+                a.withdrawn_reason,
             ]
 
 

@@ -176,10 +176,13 @@ class PublicAction:
 def public_actions(campaign: Campaign) -> list[PublicAction]:
     """What was done about serious fire-safety violations and suspensions (依法依规严肃处理，
     及时向社会公布, §三(二)): institution, violation, action, date, document number. Never
-    who recorded it, no note (free text may name people), no vetting actions."""
+    who recorded it, no note (free text may name people), no vetting actions, nothing
+    withdrawn (the action or its problem)."""
     rows = (
-        EnforcementAction.objects.filter(campaign=campaign)
+        EnforcementAction.objects.filter(campaign=campaign, withdrawn_at__isnull=True)
         .filter(Q(section=Section.FIRE) | Q(trigger=EnforcementAction.Trigger.SUSPENSION))
+        # As public_violations: a problem withdrawn by an amendment is not published.
+        .exclude(finding__status=Finding.Status.WITHDRAWN)
         .select_related("institution__county__parent")
         .only(
             "basis", "kind", "taken_on", "document_number", "institution__name",

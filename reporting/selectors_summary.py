@@ -25,7 +25,7 @@ from campaign.selectors import campaign_list, publicity_list
 from clock.dashboards import county_figures, live_facts
 from complaints.models import Case, Referral
 from enforcement.models import EnforcementAction
-from enforcement.selectors import action_list
+from enforcement.selectors import action_list, counted
 from fees.selectors import fee_figures
 from institutions.models import Region
 from personnel.models import BackgroundCheck, Dismissal, StaffMember
@@ -224,8 +224,9 @@ def city_figures(
     counties = list(Region.objects.filter(parent=city).order_by("code"))
     rows = {c.code: _row(c.code, c.name) for c in counties}
 
-    # Screening and problems: the dashboards' own statements (portable on SQLite).
-    facts = live_facts(scope, campaign, prefix, today)
+    # Screening and problems: the dashboards' own statements (portable on SQLite). Staff
+    # are counted below, over the same campaign window, so the boards' staff rows are skipped.
+    facts = live_facts(scope, campaign, prefix, today, with_staff=False)
     names = {c.code: c.name for c in counties}
     sections = {s: {"major": 0, "general": 0} for s in Section.values}
     for code, f in county_figures(facts, names).items():
@@ -320,9 +321,10 @@ def city_figures(
     )  # fmt: skip
 
     # Actions taken (查处问责): the campaign's (or, without one, taken during it), by kind,
-    # with the fines' total. The city's education scope reads the vetting actions too.
+    # with the fines' total, withdrawn ones left out. The city's education scope reads every
+    # section's actions, the vetting ones too.
     during = Q(taken_on__gte=campaign.starts_on, taken_on__lte=campaign.ends_on)
-    actions = action_list(scope=scope).filter(
+    actions = counted(action_list(scope=scope)).filter(
         Q(campaign=campaign) | (Q(campaign__isnull=True) & during),
         institution__county__code__startswith=prefix,
     )

@@ -18,16 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
-from accounts.models import AuditEvent, Notification
+from accounts.models import AuditEvent, Notification, RoleGrant
 from accounts.notifications import notify, users_with_role
-from accounts.roles import SUMMARY_RECEIVING_DEPARTMENT, Role
+from accounts.roles import (
+    SUMMARY_RECEIVING_DEPARTMENT,
+    SUMMARY_SECTION_DEPARTMENTS,
+    SUMMARY_WRITING_DEPARTMENT,
+    Role,
+)
 from accounts.scope import Scope
 from campaign.models import Campaign
 from institutions.models import Region
 from ops.text import control_character_message
 
 from .models import CitySummary, SummaryEvent, SummarySection, SummarySubmission
-from .selectors_sections import SECTION, department_name, frozen_sections
+from .selectors_sections import department_name, frozen_sections
 from .selectors_summary import CHANGE, REVIEW, VIEW, city_figures, summary_deadline
 
 MAX_TEXT = 20000
@@ -47,6 +52,14 @@ def _plain(text: str | None) -> str:
 def _require(scope: Scope, permission: str, city: Region) -> None:
     scope.require(permission)
     if city.level != Region.Level.CITY or not scope.covers_region(permission, city.code):
+        raise PermissionDenied
+
+
+def _require_writer(scope: Scope, city: Region) -> None:
+    """The narrative and the submission are the city education bureau's: city staff of the
+    other departments hold `summary.change` for their own part only (`section_save`)."""
+    _require(scope, CHANGE, city)
+    if not scope.writes_summary(city.code):
         raise PermissionDenied
 
 
@@ -101,7 +114,7 @@ def summary_save(
     `version` is the one the writer's form was loaded with (0 before the summary existed):
     if someone saved in between, nothing is written and the message says who and when, so
     the writer can copy their text before reloading."""
-    _require(scope, CHANGE, city)
+    _require_writer(scope, city)
     texts = _clean_narratives(narratives)
     issuer = _plain(issuer).replace("\n", " ")[:100]
     summary = _locked(campaign, city)
@@ -161,7 +174,7 @@ def summary_submit(
 ) -> CitySummary:  # fmt: skip
     """Submit to the province: the text as it stands (saved first when given) and the
     figures computed now, frozen together as the next `SummarySubmission`."""
-    _require(scope, CHANGE, city)
+    _require_writer(scope, city)
     if narratives is not None:
         summary_save(
             campaign=campaign, city=city, actor=actor, scope=scope, narratives=narratives,
@@ -246,11 +259,39 @@ def _comment(comment: str | None) -> str:
 
 
 def _tell_city(summary: CitySummary, title: str, body: str, key: str) -> None:
+    """Tell the summary's writers (Scope.writes_summary): the city's education staff."""
     notify(
-        users=users_with_role(role=Role.CITY_STAFF, region_code=summary.city_id),
+        users=users_with_role(
+            role=Role.CITY_STAFF, region_code=summary.city_id,
+            department=SUMMARY_WRITING_DEPARTMENT,
+        ),
         kind=Notification.Kind.SUMMARY, title=title, body=body, link=_link(summary),
         reason=_("您负责编写、报送%(city)s的工作总结") % {"city": summary.city.name}, key=key,
     )  # fmt: skip
+
+
+def _section_writers(city: Region) -> list:
+    """The city's users who write a department's part (Scope.summary_section_departments):
+    its department users and its city staff of the section departments."""
+    grants = RoleGrant.objects.filter(
+        role__in=[Role.DEPARTMENT_USER, Role.CITY_STAFF], region_id=city.code,
+        department__in=SUMMARY_SECTION_DEPARTMENTS, user__is_active=True,
+    ).select_related("user")  # fmt: skip
+    return [g.user for g in grants]
+
+
+def _tell_sections_reopened(summary: CitySummary, comment: str) -> None:
+    """A returned summary takes the departments' parts again: their writers are told so."""
+    city = summary.city
+    notify(
+        users=_section_writers(city),
+        kind=Notification.Kind.SUMMARY,
+        title=_("%(city)s工作总结被退回，可修改本部门内容") % {"city": city.name},
+        body=_("审核意见：%(comment)s") % {"comment": comment},
+        link=_link(summary),
+        reason=_("您负责编写%(city)s工作总结中的本部门内容") % {"city": city.name},
+        key=f"summary:returned:sections:{summary.pk}:{summary.revision}",
+    )
 
 
 @transaction.atomic
@@ -282,6 +323,7 @@ def summary_return(
         _("审核意见：%(comment)s") % {"comment": comment},
         f"summary:returned:{summary.pk}:{summary.revision}",
     )
+    _tell_sections_reopened(summary, comment)
     return summary
 
 
@@ -342,7 +384,8 @@ def section_save(
     `version` is the part's as the writer's form was loaded (0 before it existed). The
     summary's row is locked first, as `summary_submit` locks it: a part is saved before a
     submission freezes the parts, or refused after it, never lost in between."""
-    scope.require(SECTION)
+    if not scope.writes_summary_sections():
+        raise PermissionDenied  # a role that writes no department's part anywhere
     if not scope.covers_region(VIEW, city.code) or city.level != Region.Level.CITY:
         raise Http404  # another city's summary is one that does not exist
     if department not in scope.summary_section_departments(city.code):

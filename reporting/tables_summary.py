@@ -115,10 +115,11 @@ COUNTY_COLUMNS = (
 
 
 def county_table(f: dict) -> tuple[list[str], list[list[object]]]:
-    """The per-county breakdown, with the city's total as the last row."""
+    """The per-county breakdown, with the city's total as the last row. A column that a
+    submission frozen before it existed lacks shows a dash, not a zero nobody counted."""
     headers = [_("县（市、区）")] + [str(label) for _key, label in COUNTY_COLUMNS]
-    rows = [[r["name"]] + [r.get(k, 0) for k, _l in COUNTY_COLUMNS] for r in f["counties"]]
-    rows.append([_("合计")] + [f["total"].get(k, 0) for k, _l in COUNTY_COLUMNS])
+    rows = [[r["name"]] + [r.get(k, "—") for k, _l in COUNTY_COLUMNS] for r in f["counties"]]
+    rows.append([_("合计")] + [f["total"].get(k, "—") for k, _l in COUNTY_COLUMNS])
     return headers, rows
 
 

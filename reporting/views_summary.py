@@ -24,7 +24,7 @@ from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
 from accounts.roles import SUMMARY_SECTION_DEPARTMENTS
-from accounts.scope import get_in_scope_or_404
+from accounts.scope import get_in_scope_or_404, scope_for
 from institutions.tabular.download import XLSX
 from ops.text import small_int
 
@@ -100,7 +100,11 @@ class SummaryListView(ScopedViewMixin, TemplateView):
         context.update(
             campaign=campaign, campaigns=campaigns, rows=rows,
             deadline=selectors.summary_deadline(campaign) if campaign else None,
-            can_review=self.scope.can(selectors.REVIEW),
+            # The reviewer's view (who is still to send) is for those who receive the
+            # summaries, province education; the province's other departments read them and
+            # download the roll-ups (summary.review lets them) but decide nothing.
+            can_review=any(self.scope.receives_summary(r.city.code) for r in rows),
+            can_rollup=self.scope.can(selectors.REVIEW),
             waiting=[r for r in rows if r.pending],
         )  # fmt: skip
         return context
@@ -150,7 +154,8 @@ class SummaryDetailView(_CityMixin, TemplateView):
     def render_page(self, *, form=None, review_form=None, section_form=None,
                     section_department="", status=200):  # fmt: skip
         summary = self.summary
-        can_edit = self.scope.covers_region(services.CHANGE, self.city.code) and (
+        # The narrative is the city education bureau's; other city staff write their part.
+        can_edit = self.scope.writes_summary(self.city.code) and (
             summary is None or summary.is_editable
         )
         # Only those who receive the summary (province education) see the review buttons.
@@ -173,6 +178,9 @@ class SummaryDetailView(_CityMixin, TemplateView):
             "form": form if can_edit else None,
             "review_form": (review_form or ReviewForm()) if can_review else None,
             "section_forms": self.section_forms(section_form, section_department),
+            # A department's writer before the bureau began: say when the part can be written.
+            "section_waiting": summary is None
+            and bool(self.scope.summary_section_departments(self.city.code)),
             "events": summary.events.select_related("actor") if summary else [],
             "submissions": summary.submissions.select_related("submitted_by") if summary else [],
             "deadline": selectors.summary_deadline(self.campaign),
@@ -191,6 +199,8 @@ class SummarySaveView(SummaryDetailView):
         self.setup_city(campaign, city)
         if not self.scope.covers_region(self.permission, self.city.code):
             raise Http404
+        if not self.scope.writes_summary(self.city.code):
+            raise PermissionDenied  # city staff of another department: their part only
         form = NarrativeForm(request.POST)
         if form.is_valid():
             submit = "submit" in request.POST
@@ -242,10 +252,18 @@ class SummaryReviewView(SummaryDetailView):
 
 
 class SummarySectionView(SummaryDetailView):
-    """A city department saves its own part of the city's summary."""
+    """A city department saves its own part of the city's summary: its department users
+    (summary.section) or its city staff (summary.change); the scope says which parts."""
 
-    permission = services.SECTION
+    permission = selectors.VIEW
     http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        # The right is two permissions' (see above), asked of the scope before anything else:
+        # a role that writes no part anywhere gets 403, whatever the method.
+        if request.user.is_authenticated and not scope_for(request.user).writes_summary_sections():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, campaign, city, department):
         self.setup_city(campaign, city)

@@ -9,7 +9,7 @@ from institutions.models import Institution, Region
 from institutions.tabular.export import ListExporter
 
 from .models import Draw
-from .selectors import department_label, draw_attempt, user_names
+from .selectors import department_label, draw_attempt, member_labels
 
 
 class SamplingRecord(ListExporter):
@@ -30,7 +30,7 @@ class SamplingRecord(ListExporter):
         self.draw = draw
         ids = [*draw.institutions, *[m["id"] for m in draw.must_include]]
         self.institutions = Institution.objects.select_related("county").in_bulk(ids)
-        self.names = user_names(u for team in draw.teams.values() for u in team)
+        self.names = member_labels(draw, (u for team in draw.teams.values() for u in team))
         self.regions = dict(Region.objects.values_list("code", "name"))
 
     def title_line(self) -> str:

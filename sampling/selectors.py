@@ -205,6 +205,26 @@ def user_names(ids) -> dict[int, str]:
     return {u.pk: str(u) for u in User.objects.filter(pk__in=set(ids))}
 
 
+def member_labels(draw: Draw, ids) -> dict[int, str]:
+    """Each team member as "姓名（部门）", the department they were drawn for (the draw's
+    frozen pool): a reader sees at once that the team is joint."""
+    ids = set(ids)
+    names = user_names(ids)
+    drawn_for = {row[0]: row[1] for row in draw.pool if row[0] in ids}
+    return {
+        pk: _("%(name)s（%(department)s）")
+        % {"name": name, "department": department_label(drawn_for[pk])}
+        if pk in drawn_for
+        else name
+        for pk, name in names.items()
+    }
+
+
+def short_teams(draw: Draw) -> int:
+    """How many institutions' teams have fewer than 2 people (no confirmation then)."""
+    return sum(1 for team in draw.teams.values() if len(team) < 2)
+
+
 def my_assignments(user) -> QuerySet:
     """The spot-check institutions this inspector was drawn for, in rounds still open."""
     return (

@@ -18,7 +18,7 @@ from institutions.models import Institution, Region
 from institutions.tabular.download import ledger_download
 from ops.text import small_int
 
-from . import selectors, services
+from . import algorithm, selectors, services
 from .exporters import SamplingRecord
 from .forms import ConflictForm, DrawForm, PoolAddForm
 from .models import Conflict, Draw, PoolMember
@@ -237,7 +237,9 @@ class DrawView(ScopedViewMixin, TemplateView):
         page = Paginator(draw.institutions, 200).get_page(self.request.GET.get("page"))
         shown = [*page, *[m["id"] for m in draw.must_include]]
         institutions = Institution.objects.select_related("county").in_bulk(shown)
-        names = selectors.user_names(u for pk in shown for u in draw.teams.get(str(pk), []))
+        names = selectors.member_labels(
+            draw, (u for pk in shown for u in draw.teams.get(str(pk), []))
+        )
         random_ids = set(draw.institutions)
         counties = {
             r.code: r.name
@@ -273,6 +275,9 @@ class DrawView(ScopedViewMixin, TemplateView):
             verified=verified,
             attempt=selectors.draw_attempt(draw),
             gaps=selectors.team_gaps_with_counties(draw),
+            # What draw_confirm refuses besides missing departments, said before the click.
+            old_algorithm=draw.algorithm != algorithm.ALGORITHM,
+            short_teams=selectors.short_teams(draw),
             **kwargs,
         )
 

@@ -67,6 +67,11 @@ def test_an_officer_inspects_on_a_phone_through_a_network_drop_and_submits(
     expect(measured.locator('input[data-field="number"]')).to_have_value("1.5")
     measured.locator('input[data-field="number"]').fill("3")
     expect(page.get_by_test_id("limit-broken-2.08")).to_be_hidden()  # exactly the limit
+    # Exponent input is read as the server reads it: 1e-7 rounds to 0.00, 3e0 is 3.
+    measured.locator('input[data-field="number"]').fill("1e-7")
+    expect(page.get_by_test_id("limit-broken-2.08")).to_be_visible()
+    measured.locator('input[data-field="number"]').fill("3e0")
+    expect(page.get_by_test_id("limit-broken-2.08")).to_be_hidden()
     measured.locator('input[data-field="number"]').fill("1.5")
     expect(page.get_by_test_id("limit-broken-2.08")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

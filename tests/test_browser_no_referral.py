@@ -39,8 +39,9 @@ def test_an_officer_closes_a_minor_case_after_the_city_approves_not_referring(
 
     # The city's education staff approve (their own page is covered by the service tests).
     no_referral.no_referral_review(
-        case=case, actor=cast.taiyuan, scope=Scope.for_user(cast.taiyuan), approve=True
-    )
+        case=case, actor=cast.taiyuan, scope=Scope.for_user(cast.taiyuan), approve=True,
+        proposed_at=Case.objects.get(pk=case.pk).no_referral_proposed_at,
+    )  # fmt: skip
     page.reload()
     expect(page.get_by_test_id("no-referral-reviewed")).to_contain_text("已审核同意不移送")
     page.get_by_label("办理结果").fill("经核查不涉嫌违法犯罪，市级审核同意不移送")

@@ -175,6 +175,32 @@ def test_the_phone_forms_save_refuses_a_bad_number_in_chinese(
     assert inspection.version == 1 and not inspection.answers.exists()
 
 
+@pytest.mark.parametrize("number", ["-3", "-0.001", "-1e-7", -1, Decimal("-6")])
+def test_a_negative_number_is_refused_in_chinese_and_nothing_is_written(cast, draft, number):
+    """−3 people per dormitory room would pass "不超过 6 人": no count or area is negative."""
+    before = (draft.version, sorted(draft.answers.values_list("item__code", "value", "number")))
+    with pytest.raises(ValidationError) as refused:
+        save(cast.xiaodian, draft, {"2.12": {"number": number}})
+    assert " ".join(refused.value.messages) == "2.12 的数值不能为负数"
+    draft.refresh_from_db()
+    assert (
+        draft.version,
+        sorted(draft.answers.values_list("item__code", "value", "number")),
+    ) == before
+
+
+def test_exponent_input_is_read_and_rounded_as_the_phone_form_reads_it(cast, draft):
+    """The browser's number box accepts 1e-7 and 3e0; both sides round half up to 0.01
+    (static/js/inspection_form.js), so 1e-7 m² is 0.00 and breaks "不少于 3"."""
+    save(cast.xiaodian, draft, {"2.08": {"number": "1e-7"}, "2.13": {"number": "5e0"}})
+    assert (answer(draft, "2.08").number, answer(draft, "2.08").value) == (
+        Decimal("0.00"), "non_compliant",
+    )  # fmt: skip
+    assert (answer(draft, "2.13").number, answer(draft, "2.13").value) == (
+        Decimal("5.00"), "compliant",
+    )  # fmt: skip
+
+
 # -- loading a checklist with limits --------------------------------------------------------
 
 
@@ -310,7 +336,7 @@ def test_a_measured_items_result_cannot_be_set_by_hand_and_a_bad_number_writes_n
     before = state()
     with pytest.raises(ValidationError, match="不是合规判断项"):
         amend(cast.xiaodian, measured, values={"2.08": "compliant"}, result="compliant")
-    for bad in ("3\x00", "1e30", "", "NaN"):
+    for bad in ("3\x00", "1e30", "", "NaN", "-3"):
         with pytest.raises(ValidationError):
             amend(cast.xiaodian, measured, numbers={"2.08": bad}, result="compliant")
     with pytest.raises(ValidationError, match="不是有标准限值的数值项"):
@@ -355,6 +381,8 @@ def test_the_phone_form_shows_each_limit_beside_its_box(client, cast, draft):
     assert 'data-testid="limit-2.08">标准：不少于 3 平方米/人' in body
     assert 'data-testid="limit-2.12">标准：不超过 6 人' in body
     assert 'data-limit-min="3.00" data-limit-max=""' in body
+    # No count or area is negative: the box itself says so (the server refuses one).
+    assert body.count('data-field="number" min="0"') == 3
     # Broken on the server's reading too: the warning shows without any script.
     assert (
         'data-testid="limit-broken-2.08">不符合标准（不少于 3 平方米/人），提交后将列为问题' in body

@@ -22,7 +22,7 @@ from institutions.models import ImportRun
 
 from . import pdfs
 from .factories import UserFactory
-from .test_complaints import PDF, TEXT, officer_case, public_case
+from .test_complaints import PDF, TEXT, officer_case, public_case, refer
 from .test_complaints_pages import HEADER, csv_upload, form_data
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,9 @@ def test_assigning_a_minor_case_is_allowed_but_audited_and_in_its_history(cast, 
     reasons = [h.history_change_reason for h in case.history.all()]
     assert "增派人员" in reasons
     assert any(r and r.startswith("承办人：") and str(cast.xiaodian) in r for r in reasons)
-    # Now an assignee, the officer sees the details and may reclassify; also audited.
+    # Now an assignee, the officer sees the details and, once the case went to the police
+    # (tests/test_complaints_no_referral.py: not before), may reclassify it; also audited.
+    refer(case, cast.xiaodian)
     triage(Case.objects.get(pk=case.pk), cast.xiaodian, category="safety_hazard",
            assignees=[colleague, cast.xiaodian])  # fmt: skip
     change = AuditEvent.objects.get(kind="other", detail__change="category")

@@ -17,7 +17,7 @@ from accounts.scope import scope_for
 from clock import dashboards, jobs
 from clock.models import RegionOverdue
 from clock.selectors import campaign_scope, screening_behind
-from inspections import services
+from inspections import amendments, services
 from inspections.models import Finding, Inspection
 from institutions.models import Region
 from reporting.selectors_summary import city_figures
@@ -280,6 +280,135 @@ def test_after_the_campaign_no_reason_is_asked(cast, places, campaign):
         inspection.refresh_from_db()
         submit(cast.xiaodian, inspection, dt.date(2024, 1, 20))
     assert Inspection.objects.get().status == "submitted"
+
+
+# -- a correction that makes a problem: the same rule ----------------------------------------
+
+
+def amend(user, inspection, **kwargs):
+    kwargs.setdefault("reason", "现场记录有误")
+    return amendments.inspection_amend(
+        inspection=inspection, actor=user, scope=scope_for(user), **kwargs
+    )
+
+
+def late_events():
+    return AuditEvent.objects.filter(detail__change="rectify_deadline_after_phase")
+
+
+def amend_snapshot(inspection):
+    inspection.refresh_from_db()
+    return (
+        inspection.result,
+        inspection.rectify_deadline,
+        sorted(inspection.answers.values_list("item__code", "value")),
+        sorted(Finding.objects.values_list("item__code", "status", "deadline", "deadline_reason")),
+        sorted(inspection.tasks.values_list("department", "deadline")),
+        inspection.amendments.count(),
+        late_events().count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "整改期限晚于县级排查整改截止日期（2023-11-30），请写明理由"),
+        ("供货\x00延迟", "不能包含控制字符"),
+        ("很" * 501, "整改期限的理由不能超过 500 个字"),
+    ],
+)
+def test_a_correction_making_a_problem_due_after_the_phase_needs_a_usable_reason(
+    cast, places, campaign, reason, message
+):
+    with time_machine.travel(at(11, 20), tick=False):
+        record = inspected(cast.xiaodian, places.xiaodian, codes=("1.01",), days=5)
+        before = amend_snapshot(record)
+        with pytest.raises(ValidationError) as caught:
+            amend(cast.xiaodian, record, values={"2.22": "non_compliant"},
+                  rectify_deadline=dt.date(2023, 12, 5), deadline_reason=reason)  # fmt: skip
+    assert any(m.startswith(message) for m in caught.value.messages)
+    assert amend_snapshot(record) == before
+
+
+def test_a_correction_making_a_problem_due_after_the_phase_keeps_and_audits_the_reason(
+    cast, places, campaign
+):
+    with time_machine.travel(at(11, 20), tick=False):
+        record = inspected(cast.xiaodian, places.xiaodian, codes=("1.01",), days=5)
+        amendment = amend(cast.xiaodian, record, values={"2.22": "non_compliant"},
+                          rectify_deadline=dt.date(2023, 12, 5), deadline_reason=f" {REASON} ")  # fmt: skip
+        problem = Finding.objects.get(item__code="2.22")
+        assert (problem.effective_deadline, problem.deadline_reason) == (
+            dt.date(2023, 12, 5),
+            REASON,
+        )
+        event = late_events().get()
+        assert (event.actor, event.reason, event.object_id) == (
+            cast.xiaodian, REASON, str(record.pk),
+        )  # fmt: skip
+        assert event.detail["deadline"] == "2023-12-05"
+        assert event.detail["findings"] == [problem.pk]
+        assert event.detail["amendment"] == amendment.pk
+        # Withdrawn and reinstated with its deadline unchanged: it keeps its own reason.
+        amend(cast.xiaodian, record, values={"2.22": "compliant"})
+        amend(cast.xiaodian, record, values={"2.22": "non_compliant"})
+        problem.refresh_from_db()
+        assert (problem.status, problem.deadline_reason) == ("open", REASON)
+        # Reinstated with a new deadline inside the phase: nothing to explain, none kept.
+        amend(cast.xiaodian, record, values={"2.22": "compliant"})
+        amend(cast.xiaodian, record, values={"2.22": "non_compliant"},
+              rectify_deadline=dt.date(2023, 11, 29))  # fmt: skip
+        problem.refresh_from_db()
+        assert (problem.effective_deadline, problem.deadline_reason) == (dt.date(2023, 11, 29), "")
+
+
+def test_a_problem_joining_a_task_due_after_the_phase_takes_its_reason_or_needs_one(
+    client, cast, places, campaign
+):
+    with time_machine.travel(at(11, 20), tick=False):
+        # Due 10 Dec with the reason given at submit (tests/test_inspections.py LATE_REASON).
+        record = inspected(cast.xiaodian, places.xiaodian, codes=("1.01",), days=20)
+        # With a task already due after the phase, the reason box shows with no date typed.
+        client.force_login(cast.xiaodian)
+        page = client.get(reverse("inspections:detail", args=[record.pk])).content.decode()
+        form = page.split('data-testid="amend-item-form"')[1].split("</form>")[0]
+        assert 'name="deadline_reason"' in form and "data-phase-deadline" not in form
+        submitted = Finding.objects.get().deadline_reason
+        assert submitted
+        amend(cast.xiaodian, record, values={"1.02": "non_compliant"})
+        joined = Finding.objects.get(item__code="1.02")
+        assert (joined.effective_deadline, joined.deadline_reason) == (
+            dt.date(2023, 12, 10),
+            submitted,
+        )
+        # Submit logged the task's deadline; the correction logs the problem it added.
+        assert late_events().order_by("pk").last().detail["findings"] == [joined.pk]
+        # A task whose late deadline has no reason on record: the correction must give one.
+        Finding.objects.update(deadline_reason="")
+        before = amend_snapshot(record)
+        with pytest.raises(ValidationError, match="请写明理由"):
+            amend(cast.xiaodian, record, values={"1.03": "non_compliant"})
+        assert amend_snapshot(record) == before
+        amend(cast.xiaodian, record, values={"1.03": "non_compliant"}, deadline_reason=REASON)
+    assert Finding.objects.get(item__code="1.03").deadline_reason == REASON
+
+
+def test_the_correction_form_asks_the_reason_and_passes_it_through(client, cast, places, campaign):
+    with time_machine.travel(at(11, 20), tick=False):
+        record = inspected(cast.xiaodian, places.xiaodian, codes=("1.01",), days=5)
+        client.force_login(cast.xiaodian)
+        page = client.get(reverse("inspections:detail", args=[record.pk])).content.decode()
+        form = page.split('data-testid="amend-item-form"')[1].split("</form>")[0]
+        assert 'data-testid="deadline-reason"' in form and 'name="deadline_reason"' in form
+        assert 'data-phase-deadline="2023-11-30"' in form and "js/deadline_reason.js" in page
+        url = reverse("inspections:amend", args=[record.pk])
+        data = {"item": "2.22", "value": "non_compliant", "reason": "复核发现出口上锁",
+                "rectify_deadline": "2023-12-05"}  # fmt: skip
+        refused = client.post(url, data, follow=True).content.decode()
+        assert "整改期限晚于县级排查整改截止日期（2023-11-30），请写明理由" in refused
+        assert not Finding.objects.filter(item__code="2.22").exists()
+        assert client.post(url, {**data, "deadline_reason": REASON}).status_code == 302
+    assert Finding.objects.get(item__code="2.22").deadline_reason == REASON
 
 
 # -- staff records complete on the national platform -------------------------------------------

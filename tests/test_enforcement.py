@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -162,8 +163,11 @@ def test_out_of_scope_or_without_the_role_the_service_refuses(cast, places, haza
     for user in (cast.pingcheng, cast.admin, cast.auditor, cast.outsider):
         with pytest.raises(PermissionDenied):
             order(user, places)
-    with pytest.raises(PermissionDenied):  # acting for a department the user does not hold
-        order(cast.xiaodian, places, department="fire")
+    # The department that took the action must own the violation's section (not a code).
+    for department in ("public_security", "market"):
+        with pytest.raises(ValidationError) as refused:
+            order(cast.xiaodian, places, department=department)
+        assert "处理部门" in " ".join(refused.value.message_dict["department"])
     assert not EnforcementAction.objects.exists()
 
 
@@ -341,3 +345,104 @@ def test_the_disclosure_page_lists_fire_and_suspension_actions_without_people(
     assert places.xiaodian.name in body and "责令整改" in body and "停业整顿" in body
     assert "问责字第9号" not in body and "孙某某" not in body
     assert fire.full_name not in body and cast.xiaodian.full_name not in body
+
+
+# -- review: sections read, who took it, the list's export link, the ledger's campaign ------
+
+
+@pytest.fixture
+def city_fire(regions):
+    return UserFactory(username="fire_taiyuan", grant=("department_user", "140100", "fire"))
+
+
+def ledger_cells(client, params=None) -> list[str]:
+    response = client.get(reverse("ledgers:enforcement"), {"format": "xlsx", **(params or {})})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [c for r in sheet.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+
+
+def test_fire_reads_no_action_taken_on_a_section_it_does_not_own(
+    client, cast, places, hazards, city_fire
+):
+    # Education acts on 小店区's major §一 hazard (1.12) and on its §二 one (2.22).
+    secret = record(cast.xiaodian, places.xiaodian, finding=finding(places.xiaodian, "1.12"),
+                    kind=Kind.INTERVIEW, note="约谈法定代表人王某某")  # fmt: skip
+    fire_order = order(cast.xiaodian, places)
+    suspension = record(
+        cast.pingcheng, places.pingcheng, trigger=Trigger.SUSPENSION, kind=Kind.SUSPENSION,
+        inspection=Inspection.objects.get(institution=places.pingcheng), document_number="停1",
+    )  # fmt: skip
+    assert list(selectors.action_list(scope=scope_for(city_fire))) == [fire_order]
+    # A suspension (no section of its own) is read by fire wherever fire reaches it.
+    fire_datong = UserFactory(grant=("department_user", "140200", "fire"))
+    assert list(selectors.action_list(scope=scope_for(fire_datong))) == [suspension]
+    client.force_login(city_fire)
+    for url in (reverse("enforcement:list"), reverse("institutions:detail", args=[places.xiaodian.pk])):  # fmt: skip
+        body = client.get(url).content.decode()
+        assert fire_order.document_number in body
+        assert "王某某" not in body and secret.basis not in body
+    cells = ledger_cells(client)
+    assert fire_order.document_number in cells
+    assert "约谈法定代表人王某某" not in cells and secret.basis not in cells
+    # The city summary reads through the city's education scope: both are counted.
+    figures = city_figures(campaign=hazards, city=Region.objects.get(code="140100"))
+    assert (figures["enforcement"]["actions"], figures["enforcement"]["interview"]) == (2, 1)
+
+
+def test_the_department_that_took_the_action_is_recorded_not_the_recorders(
+    client, cast, places, hazards
+):
+    fine = order(cast.xiaodian, places, kind=Kind.FINE, amount=Decimal("3000"),
+                 department="fire", document_number="并消罚决字〔2023〕第0001号")  # fmt: skip
+    assert (fine.department, fine.recorded_by) == ("fire", cast.xiaodian)
+    client.force_login(cast.xiaodian)
+    choices = client.get(create_url(places.xiaodian)).context["form"].fields["department"]
+    offered = {value for value, _label in choices.widget.choices}
+    assert {"education", "fire"} <= offered and "public_security" not in offered
+    response = client.post(create_url(places.xiaodian), form(
+        places, kind="fine", amount="2000", department="fire", document_number="并消罚决字第2号"
+    ))  # fmt: skip
+    assert response.status_code == 302
+    assert EnforcementAction.objects.get(document_number="并消罚决字第2号").department == "fire"
+
+
+def test_the_list_exports_the_kind_it_shows_with_an_encoded_link(client, cast, places, hazards):
+    order(cast.xiaodian, places)
+    order(cast.xiaodian, places, kind=Kind.FINE, amount=Decimal("100"), document_number="罚 & 1")
+    client.force_login(cast.xiaodian)
+    page = client.get(reverse("enforcement:list"), {"kind": "fine", "q": "罚 & 1"})
+    params = QueryDict(page.context["export_query"])
+    assert (params["status"], params["q"]) == ("fine", "罚 & 1") and "kind" not in params
+    cells = ledger_cells(client, params.dict())
+    assert "罚 & 1" in cells and "并消责改字〔2023〕第0012号" not in cells
+
+
+def test_the_ledger_keeps_actions_without_a_campaign_taken_during_it(
+    client, cast, places, campaign
+):
+    StaffFactory(institution=places.xiaodian)
+    during, after = (
+        record(cast.xiaodian, places.xiaodian, trigger=Trigger.PERSONNEL, kind=kind,
+               document_number=number)
+        for kind, number in ((Kind.ACCOUNTABILITY, "问责字第1号"), (Kind.INTERVIEW, "约谈第2号"))
+    )  # fmt: skip
+    EnforcementAction.objects.filter(pk=during.pk).update(
+        campaign=None, taken_on=campaign.starts_on + dt.timedelta(days=5)
+    )
+    EnforcementAction.objects.filter(pk=after.pk).update(
+        campaign=None, taken_on=campaign.ends_on + dt.timedelta(days=5)
+    )
+    client.force_login(cast.xiaodian)
+    cells = ledger_cells(client)
+    assert "问责字第1号" in cells and "约谈第2号" not in cells
+
+
+def test_the_demo_records_fire_fines_as_taken_by_fire_rescue(cast, places, hazards):
+    from enforcement.demo import enforcement_demo_create
+
+    county = UserFactory(username="county_xiaodian", grant=("county_officer", "140105"))
+    assert enforcement_demo_create(campaign=hazards) >= 2
+    fines = EnforcementAction.objects.filter(kind=Kind.FINE)
+    assert fines.exists()
+    assert set(fines.values_list("department", "recorded_by")) == {("fire", county.pk)}

@@ -525,3 +525,48 @@ def test_a_general_problem_alerts_nobody(officer, places, campaign):
     photograph(officer, inspection, "1.01")
     submit(officer, inspection)
     assert not Notification.objects.exists()
+
+
+# -- the department answering for a sector item -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("category", "sector", "department"),
+    [
+        ("non_subject", "culture_art", "culture_tourism"),  # a dance school: 文化和旅游
+        ("non_subject", "sports", "sports"),
+        ("non_subject", "science", "science"),
+        ("non_subject", "other", "education"),  # no sector department supervises it
+        ("subject", "", "education"),
+    ],
+)
+def test_risky_training_protection_goes_to_the_department_supervising_the_sector(
+    cast, campaign, category, sector, department
+):
+    """1.13–1.15 name "sports" in the checklist for every risky institution; the problem is
+    the supervising department's (the institution's sector), else education's."""
+    school = InstitutionFactory(county_id="140105", category=category, sector=sector,
+                                is_risky=True)  # fmt: skip
+    officer = cast.xiaodian
+    inspection = start(officer, school)
+    answer_all(officer, inspection, non_compliant=("1.13", "1.14", "2.22"))
+    for code in ("1.13", "1.14", "2.22"):
+        photograph(officer, inspection, code)
+    submit(officer, inspection)
+    # A correction adds 1.15 to the same department's task.
+    amendments.inspection_amend(
+        inspection=inspection, actor=officer, scope=scope_for(officer), reason="复核",
+        values={"1.15": "non_compliant"},
+    )  # fmt: skip
+    tasks = {
+        t.department: sorted(t.findings.values_list("item__code", flat=True))
+        for t in inspection.tasks.all()
+    }
+    assert tasks == {department: ["1.13", "1.14", "1.15"], "fire": ["2.22"]}
+    # The supervising department finds it under its own name; another sector's does not see it.
+    own = UserFactory(grant=("department_user", "140100", department))
+    listed = selectors.finding_list(scope=scope_for(own)).filter(task__department=department)
+    assert sorted(listed.values_list("item__code", flat=True)) == ["1.13", "1.14", "1.15"]
+    if department != "sports":
+        sports = UserFactory(grant=("department_user", "140100", "sports"))
+        assert not selectors.finding_list(scope=scope_for(sports)).exists()

@@ -4,12 +4,13 @@ and fire rescue, or the draw is not confirmed; departments are named in Chinese 
 import io
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command, load_command_class
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import AuditEvent, Notification
+from accounts.models import AuditEvent, Notification, User
+from accounts.roles import Department
 from accounts.scope import scope_for
 from institutions.models import Region
 from sampling import algorithm, services
@@ -196,3 +197,50 @@ def test_the_demo_pools_let_the_demo_draws_confirm_with_joint_teams(db, regions)
         for assignment in Assignment.objects.filter(draw=draw).select_related("institution"):
             need = {str(assignment.institution.supervising_department), "fire"}
             assert need <= departments_of(assignment.inspectors.all()), assignment
+
+
+def test_draw_sample_refused_at_confirmation_exits_1_in_chinese(cast, frame, monkeypatch, capsys):
+    city_round(cast, FULL_POOL)
+
+    def refuse(**kwargs):
+        raise PermissionDenied
+
+    monkeypatch.setattr(services, "draw_confirm", refuse)
+    with pytest.raises(SystemExit) as exit_:
+        run_command(monkeypatch, "--region", "140100", "--seed", "1", "--confirm")
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "无权确认" in err and "Traceback" not in err
+    assert not Draw.objects.filter(status="confirmed").exists()
+
+
+def test_the_page_hides_confirm_for_an_old_algorithm_or_a_team_of_one(client, cast, frame):
+    round_ = city_round(cast, FULL_POOL)
+    draw = preview(cast, round_)
+    client.force_login(cast.taiyuan)
+    url = reverse("sampling:draw", args=[draw.pk])
+    assert 'data-testid="confirm"' in client.get(url).content.decode()
+    Draw.objects.filter(pk=draw.pk).update(algorithm="sha256-rank-v1")
+    page = client.get(url).content.decode()
+    assert 'data-testid="confirm"' not in page and "旧版抽样算法" in page
+    lone = {pk: team[:1] for pk, team in draw.teams.items()}
+    Draw.objects.filter(pk=draw.pk).update(algorithm=algorithm.ALGORITHM, teams=lone)
+    page = client.get(url).content.decode()
+    assert 'data-testid="confirm"' not in page and "检查组不足2人" in page
+
+
+def test_team_members_are_shown_with_their_department_on_the_page_and_in_the_xlsx(
+    client, cast, frame
+):
+    round_ = city_round(cast, FULL_POOL)
+    draw = preview(cast, round_)
+    member = next(iter(draw.teams.values()))[0]
+    department = next(d for u, d, _home in draw.pool if u == member)
+    label = f"{User.objects.get(pk=member)}（{Department(department).label}）"
+    client.force_login(cast.taiyuan)
+    assert label in client.get(reverse("sampling:draw", args=[draw.pk])).content.decode()
+    response = client.get(reverse("sampling:draw_export", args=[draw.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    teams = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert any(label in v for v in teams)
+    assert any("（消防救援）" in v for v in teams)

@@ -16,9 +16,11 @@ def enforcement_panel(context, institution):
         selectors.VIEW, county_code=institution.county_id, sector=institution.sector
     ):
         return {"visible": False}
+    actions = selectors.institution_actions(scope=scope, institution=institution)
+    selectors.mark_withdrawable(scope, actions)
     return {
         "visible": True,
         "institution": institution,
-        "actions": selectors.institution_actions(scope=scope, institution=institution),
+        "actions": actions,
         "can_record": scope.can(selectors.PERMISSION) and selectors.may_record(scope, institution),
     }

@@ -95,6 +95,24 @@
     return data.value !== "";
   }
 
+  // The typed number in hundredths, rounded half up as the server rounds it
+  // (services.parse_number: Decimal, ROUND_HALF_UP), worked on the decimal digits of the
+  // text itself so exponent input ("1e-7", "3e0") and long decimals round the same way;
+  // NaN when it is not a number.
+  function hundredths(text) {
+    var m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+    if (!m || (m[2] + (m[3] || "")) === "") { return NaN; }
+    var digits = m[2] + (m[3] || "");
+    // Digits kept: those before the decimal point once shifted two places to the right.
+    var keep = m[2].length + Number(m[4] || 0) + 2;
+    if (keep > 40) { return (m[1] === "-" ? -1 : 1) * Infinity; }  // refused by the server
+    var padded = digits + new Array(Math.max(0, keep - digits.length) + 1).join("0");
+    var kept = keep <= 0 ? "0" : padded.slice(0, keep);
+    var next = keep < 0 ? "0" : (digits.charAt(keep) || "0");
+    var n = Number(kept) + (next >= "5" ? 1 : 0);
+    return m[1] === "-" ? -n : n;
+  }
+
   // A measured item's limit, judged as the server judges it (services.judged_value): the
   // number rounded half up to two places, below the minimum or above the maximum breaks it,
   // exactly the limit complies. The value is kept and saved either way.
@@ -102,11 +120,12 @@
     var box = el.querySelector("[data-limit-min]");
     var input = field(el, "number");
     if (!box || !input || input.value.trim() === "") { return false; }
-    var n = Number(input.value);
+    var n = hundredths(input.value);
     if (!isFinite(n)) { return false; }
-    n = Number(Math.round(Math.abs(n) + "e2") + "e-2") * (n < 0 ? -1 : 1);
     var low = box.dataset.limitMin, high = box.dataset.limitMax;
-    return (low !== "" && n < Number(low)) || (high !== "" && n > Number(high));
+    // Compared in hundredths: the limits are two-decimal numbers too.
+    return (low !== "" && n < Math.round(Number(low) * 100)) ||
+      (high !== "" && n > Math.round(Number(high) * 100));
   }
 
   function showProblem(el) {

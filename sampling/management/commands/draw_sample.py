@@ -56,6 +56,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"抽样 #{draw.pk} 未确认（预览已保留）：" + "；".join(exc.messages)
                 ) from None
+            except PermissionDenied:
+                # Confirming is its own check (the round, the user's role there): a refusal
+                # is an exit 1 in words, not a traceback.
+                raise CommandError(
+                    f"抽样 #{draw.pk} 未确认（预览已保留）：用户“{actor}”无权确认{place.name}的抽样"
+                ) from None
         random_ids = set(draw.institutions)
         result = {
             "draw_id": draw.pk,
