@@ -6,8 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from clock.views import dashboard_context
 from institutions.selectors import institution_counts_by_child_region, institution_list
+from progress.views import dashboard_context
 from sampling.selectors import my_assignments
 
 from . import selectors
@@ -42,7 +42,7 @@ def home(request):
         else len(context["my_assignments"])
     )
     if scope.can("inspections.view"):
-        # The progress figures (clock/dashboards.py) count the register and the screening
+        # The progress figures (progress/dashboards.py) count the register and the screening
         # in the same two grouped statements, so the dashboard stays fast at 120,000 rows.
         context.update(dashboard_context(scope=scope, region=region))
     else:
@@ -59,12 +59,12 @@ def home(request):
                 scope=scope, region=region
             )
     template = {
-        Role.COUNTY_OFFICER: "dashboard/county.html",
-        Role.CITY_STAFF: "dashboard/city.html",
-        Role.PROVINCE_STAFF: "dashboard/province.html",
-        Role.DEPARTMENT_USER: "dashboard/department.html",
-        Role.VETTING_OFFICER: "dashboard/department.html",
-        Role.ADMIN: "dashboard/admin.html",
+        Role.COUNTY_OFFICER: "progress/county.html",
+        Role.CITY_STAFF: "progress/city.html",
+        Role.PROVINCE_STAFF: "progress/province.html",
+        Role.DEPARTMENT_USER: "progress/department.html",
+        Role.VETTING_OFFICER: "progress/department.html",
+        Role.ADMIN: "progress/admin.html",
     }[grant.role]
     return render(request, template, context)
 

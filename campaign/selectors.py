@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
-from accounts.scope import Scope
-from institutions.models import Institution
+from accounts.roles import Department, Role
+from accounts.scope import Grant, Scope
+from institutions.models import Institution, Region
 
 from .models import Campaign, ChecklistItem, ChecklistTemplate, PublicityActivity
 
@@ -24,6 +27,25 @@ def campaign_in_force(province_code: str) -> Campaign | None:
         .order_by("-starts_on", "-id")
         .first()
     )
+
+
+def campaign_scope(campaign: Campaign) -> Scope:
+    """The scope the jobs and the province's kept figures read through: the campaign's whole
+    province, every section. Here, low, so the clock, the progress boards and reporting all
+    take it without importing one another."""
+    return Scope(
+        [Grant(Role.PROVINCE_STAFF, campaign.province_id, "province", Department.EDUCATION)]
+    )
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A region that has not finished a phase's work, and what is missing, in words: what
+    each phase check returns (the clock's, and reporting's for the city summaries)."""
+
+    region: Region
+    missing: str
+    link: str
 
 
 def checklist_list(*, scope: Scope) -> QuerySet:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Notification
 from accounts.notifications import notify
 from campaign.models import Campaign, Phase
+from campaign.selectors import Behind, campaign_scope
 
 from . import selectors
 from .models import CampaignClock, Claim, JobRun, QuotaFlag, RegionFlag, RegionOverdue
@@ -93,13 +94,13 @@ class _Run:
         self.campaign = campaign
         self.now = now
         self.today = timezone.localdate(now)
-        self.scope = selectors.campaign_scope(campaign)
+        self.scope = campaign_scope(campaign)
         self.clock = clock_settings(campaign)
         self.phases = list(campaign.phases.all())
         self.people = selectors.Recipients()
         self._behind: dict[int, dict | None] = {}
 
-    def behind(self, phase: Phase) -> dict[str, selectors.Behind] | None:
+    def behind(self, phase: Phase) -> dict[str, Behind] | None:
         """Regions behind on this phase by code; None for a phase nothing checks yet."""
         if phase.pk not in self._behind:
             check = selectors.PHASE_CHECKS.get(phase.kind)

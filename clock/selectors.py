@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.notifications import users_with_role
 from accounts.roles import Department, Role
-from accounts.scope import Grant, Scope
+from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem, Phase
+from campaign.selectors import Behind
 from inspections.models import Inspection, RectificationTask, Round
 from inspections.selectors import (
     effective_deadline,
@@ -34,22 +35,6 @@ from inspections.selectors import (
 from institutions.models import Institution, Region
 from reporting.selectors_summary import summary_behind
 from sampling.selectors import quota_status, sampling_rounds
-
-
-def campaign_scope(campaign: Campaign) -> Scope:
-    """The scope the jobs read through: the campaign's whole province, every section."""
-    return Scope(
-        [Grant(Role.PROVINCE_STAFF, campaign.province_id, "province", Department.EDUCATION)]
-    )
-
-
-@dataclass(frozen=True)
-class Behind:
-    """A region that has not finished a phase's work, and what is missing, in words."""
-
-    region: Region
-    missing: str
-    link: str
 
 
 def _operating(campaign: Campaign, scope: Scope):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from campaign.models import Campaign
 from institutions.tabular.export_runs import export_runs_purge
 from personnel.imports import purge_stale_staff_uploads
+from progress import dashboards
 
 from . import jobs
 
@@ -65,16 +66,14 @@ def run_campaign(self, campaign_id: int, now: str | None = None) -> dict:
 
 @shared_task(name="clock.tasks.refresh_kept_figures", **RELIABLE)
 def refresh_kept_figures(self) -> int:
-    """Every 5 minutes: add up again the kept copies the dashboards read (ops/kept.py), each
+    """Every 5 minutes: add up again the kept copies the progress boards read (ops/kept.py), each
     active campaign's progress and its province's fees, before they are 10 minutes old, so
     no reader pays for it. Returns how many copies were refreshed."""
     from fees.figures import refresh_fee_figures
 
-    from .dashboards import refresh_summary
-
     campaigns = list(Campaign.objects.filter(is_active=True).select_related("province"))
     for campaign in campaigns:
-        refresh_summary(campaign)
+        dashboards.refresh_summary(campaign)
     provinces = {campaign.province.prefix for campaign in campaigns}
     for province in sorted(provinces):
         refresh_fee_figures(province)

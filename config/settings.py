@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "inspections",
     "sampling",
     "clock",
+    "progress",
     "personnel",
     "fees",
     "complaints",

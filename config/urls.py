@@ -34,7 +34,7 @@ urlpatterns = [
     path("enforcement/", include("enforcement.urls")),
     path("public/complaints/", include("complaints.views_public")),
     path("public/campaigns/", include("reporting.urls_public")),
-    path("progress/", include("clock.urls")),
+    path("progress/", include("progress.urls")),
     path("ledgers/", include("reporting.urls_ledgers")),
     path("summaries/", include("reporting.urls_summary")),
     path("i18n/", include("django.conf.urls.i18n")),

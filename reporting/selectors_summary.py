@@ -6,7 +6,7 @@ Access goes through the scope: a summary is visible where `summary.view` covers 
 grant lies below the city and sees none). The figures are the city's own, whoever reads
 them: they are computed through the scope a city education officer of that city would
 have (every section, every sector), the way the clock reads through the province's scope
-(`clock.selectors.campaign_scope`). Only counts leave here, nothing personal.
+(`campaign.selectors.campaign_scope`). Only counts leave here, nothing personal.
 """
 
 from __future__ import annotations
@@ -16,20 +16,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Department, Role, Section
 from accounts.scope import Grant, Scope
 from campaign.models import Campaign, ChecklistItem, Phase
-from campaign.selectors import campaign_list, publicity_list
-from clock.dashboards import county_figures, live_facts
+from campaign.selectors import Behind, campaign_list, publicity_list
 from complaints.models import Case, Referral
 from enforcement.models import EnforcementAction
 from enforcement.selectors import action_list, counted
 from fees.selectors import fee_figures
-from institutions.models import Region
+from institutions.models import Institution, Region
 from personnel.models import BackgroundCheck, Dismissal, StaffMember
 from personnel.selectors import dismissal_list
+from progress.dashboards import county_figures, live_facts
 from sampling.selectors import quota_status, sampling_rounds
 
 from .models import CitySummary, SummarySubmission
@@ -101,8 +103,6 @@ class CityRow:
 
     @property
     def status_label(self) -> str:
-        from django.utils.translation import gettext as _
-
         return self.summary.get_status_display() if self.summary else _("未开始")
 
 
@@ -129,12 +129,6 @@ def city_rows(scope: Scope, campaign: Campaign, today: dt.date | None = None) ->
 def summary_behind(campaign: Campaign, scope: Scope) -> dict:
     """The clock's check for Phase.Kind.CITY_SUMMARY: cities with operating institutions
     whose summary is not submitted (or accepted) — not begun, a draft, or returned."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from clock.selectors import Behind  # here, not above: clock.selectors imports this module
-    from institutions.models import Institution
-
     prefixes = set(
         scope.institutions(
             Institution.objects.filter(

@@ -14,12 +14,14 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
-from clock import dashboards, jobs
+from campaign.selectors import campaign_scope
+from clock import jobs
 from clock.models import RegionOverdue
-from clock.selectors import campaign_scope, screening_behind
+from clock.selectors import screening_behind
 from inspections import amendments, services
 from inspections.models import Finding, Inspection
 from institutions.models import Region
+from progress import dashboards
 from reporting.selectors_summary import city_figures
 from reporting.tables_summary import county_table, key_figures
 

@@ -13,9 +13,10 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
-from clock import dashboards, jobs
+from clock import jobs
 from institutions.models import Institution, Region
 from ops import kept as kept_copies
+from progress import dashboards
 
 from .factories import InstitutionFactory, UserFactory
 from .test_clock import screened
@@ -421,8 +422,8 @@ def test_the_trend_first_day_and_its_list_agree_on_earlier_screenings(
 def test_the_portable_facts_equal_the_postgresql_statements(cast, places):
     """The SQLite demo adds the same rows up in Python: on the same data, the same facts."""
     from accounts.scope import Scope
-    from clock import dashboards
-    from clock.portable import portable_rows
+    from progress import dashboards
+    from progress.portable import portable_rows
 
     from .test_problems import inspected, seed_campaign
 

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.scope import Scope
-from clock import dashboards, tasks
+from clock import tasks
 from clock.schedule import KEPT_REFRESH, KEPT_REFRESH_NAME
 from fees.figures import kept_fee_figures, refresh_fee_figures
 from fees.selectors import fee_figures
 from fees.services import fee_violation_close, fee_violation_report, refund_record
+from progress import dashboards
 
 from .test_fees_pages import campaign, enter, records  # noqa: F401 - fixtures
 

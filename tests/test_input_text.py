@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 _fresh_rate_limits = test_complaints_pages._fresh_rate_limits
 
 PROJECT_APPS = ("accounts", "api", "campaign", "clock", "complaints", "fees", "inspections",
-                "institutions", "ops", "personnel", "reporting", "sampling")  # fmt: skip
+                "institutions", "ops", "personnel", "progress", "reporting", "sampling")  # fmt: skip
 
 
 # -- the rule ---------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent, Notification
 from accounts.scope import scope_for
 from campaign.models import Phase, PublicityActivity
+from campaign.selectors import campaign_scope
 from campaign.services import campaign_seed_2023
 from clock import jobs
 from clock.models import RegionOverdue
-from clock.selectors import PHASE_CHECKS, campaign_scope
+from clock.selectors import PHASE_CHECKS
 from complaints.models import Case, Referral
 from fees import services as fee_services
 from inspections import services as inspection_services

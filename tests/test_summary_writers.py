@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Notification
 from accounts.scope import scope_for
-from clock import dashboards
+from progress import dashboards
 from reporting.models import CitySummary, SummaryEvent, SummarySection, SummarySubmission
 from reporting.selectors_summary import city_figures
 from reporting.tables_summary import county_table

@@ -23,13 +23,13 @@ from django.utils import timezone
 from accounts.roles import Section, Sector
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem, Phase
-from campaign.selectors import campaign_list, upcoming_deadlines
+from campaign.selectors import campaign_list, campaign_scope, upcoming_deadlines
+from clock.models import JobRun, QuotaFlag, RegionOverdue
 from inspections.models import Finding, Inspection, Round
 from institutions.models import Institution, Region
 from ops import kept as kept_copies
 from sampling.selectors import quota_status, sampling_rounds
 
-from .models import JobRun, QuotaFlag, RegionOverdue
 from .portable import portable_rows
 
 PERMISSION = "inspections.view"
@@ -356,7 +356,7 @@ def live_facts(
     computed_at = timezone.now()
     staff = staff_rows(scope, campaign, prefix) if with_staff else []
     if connection.vendor != "postgresql":
-        # The SQLite demo: the same rows, added up in Python (clock/portable.py).
+        # The SQLite demo: the same rows, added up in Python (progress/portable.py).
         screening, days, problems = portable_rows(
             scope, campaign, prefix, today, permission=PERMISSION,
             county_rounds=_round_ids(campaign, prefix, county_only=True),
@@ -398,8 +398,6 @@ def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:
 
 
 def _province_facts(campaign: Campaign, today: dt.date | None = None) -> Facts:
-    from .selectors import campaign_scope
-
     today = today or timezone.localdate()
     return live_facts(campaign_scope(campaign), campaign, campaign.province.prefix, today)
 

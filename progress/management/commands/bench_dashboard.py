@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
-from clock import dashboards
+from campaign.selectors import campaign_scope
 from clock.models import JobRun, RegionOverdue
-from clock.selectors import campaign_scope
 from inspections.models import Finding, Inspection
 from institutions.models import Institution, Region
 from ops import scale
+from progress import dashboards
 
 
 class Rollback(Exception):

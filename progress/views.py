@@ -29,9 +29,9 @@ from .dashboards import PERMISSION, Board, Figures
 from .exporters import TABLES, BoardLedger, ScreeningLedger
 
 TEMPLATES = {
-    Region.Level.COUNTY: "dashboard/county.html",
-    Region.Level.CITY: "dashboard/city.html",
-    Region.Level.PROVINCE: "dashboard/province.html",
+    Region.Level.COUNTY: "progress/county.html",
+    Region.Level.CITY: "progress/city.html",
+    Region.Level.PROVINCE: "progress/province.html",
 }
 
 
@@ -280,7 +280,7 @@ class ScreeningListView(ScopedViewMixin, TemplateView):
     """The operating institutions behind a coverage figure: not yet screened, or screened."""
 
     permission = PERMISSION
-    template_name = "dashboard/screening_list.html"
+    template_name = "progress/screening_list.html"
     screened = False
 
     def get_context_data(self, **kwargs):
