@@ -44,12 +44,21 @@ def notify(*, users: Iterable[User], kind: str, title: str, body: str = "", link
     return fresh
 
 
-def users_with_role(*, role: str, region_code: str, department: str | None = None) -> list[User]:
-    """Active users holding `role` exactly on this region node (e.g. the county's officers)."""
-    grants = RoleGrant.objects.filter(role=role, region_id=region_code, user__is_active=True)
+def users_with_role(
+    *,
+    role: str | tuple[str, ...],
+    region_code: str,
+    department: str | tuple[str, ...] | None = None,
+) -> list[User]:
+    """Active users holding `role` (one, or any of several) exactly on this region node (e.g.
+    the county's officers), optionally of one department or any of several; each user once."""
+    roles = (role,) if isinstance(role, str) else role
+    grants = RoleGrant.objects.filter(role__in=roles, region_id=region_code, user__is_active=True)
     if department:
-        grants = grants.filter(department=department)
-    return [g.user for g in grants.select_related("user")]
+        departments = (department,) if isinstance(department, str) else department
+        grants = grants.filter(department__in=departments)
+    users = {g.user.pk: g.user for g in grants.select_related("user").order_by("user_id")}
+    return list(users.values())
 
 
 def notifications_mark_read(*, user, pk: int | None = None) -> int:

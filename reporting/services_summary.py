@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
-from accounts.models import AuditEvent, Notification, RoleGrant
+from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
 from accounts.roles import (
     SUMMARY_RECEIVING_DEPARTMENT,
@@ -273,11 +273,10 @@ def _tell_city(summary: CitySummary, title: str, body: str, key: str) -> None:
 def _section_writers(city: Region) -> list:
     """The city's users who write a department's part (Scope.summary_section_departments):
     its department users and its city staff of the section departments."""
-    grants = RoleGrant.objects.filter(
-        role__in=[Role.DEPARTMENT_USER, Role.CITY_STAFF], region_id=city.code,
-        department__in=SUMMARY_SECTION_DEPARTMENTS, user__is_active=True,
-    ).select_related("user")  # fmt: skip
-    return [g.user for g in grants]
+    return users_with_role(
+        role=(Role.DEPARTMENT_USER, Role.CITY_STAFF), region_code=city.code,
+        department=tuple(SUMMARY_SECTION_DEPARTMENTS),
+    )  # fmt: skip
 
 
 def _tell_sections_reopened(summary: CitySummary, comment: str) -> None:
