@@ -210,8 +210,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files,
 # no inline <script>, on*= handler, style="" attribute or eval anywhere (templates and
-# static/js keep to it; tests/test_ops_deploy.py checks every template and
-# tests/test_ops_csp_browser.py the pages in Chromium). data: images are Bootstrap's SVG icons in its CSS; blob: the phone form's
+# static/js keep to it; tests/ops/test_ops_deploy.py checks every template and
+# tests/ops/test_ops_csp_browser.py the pages in Chromium). data: images are Bootstrap's SVG icons in its CSS; blob: the phone form's
 # photo previews before upload. No outside host at all.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

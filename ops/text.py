@@ -129,7 +129,7 @@ def install_on_char_fields() -> None:
     Why patch the classes rather than offer a project base field: a base is forgotten by the
     next form written with `forms.CharField`, and ModelForms and ModelSerializers build their
     fields themselves. Patched here, the rule holds for every field built after `ready()`;
-    `tests/test_input_text.py` walks every form and serializer class to prove it. A field is
+    `tests/ops/test_input_text.py` walks every form and serializer class to prove it. A field is
     multi-line when Django gives it a Textarea, or DRF the textarea style (both what a model
     TextField gets); a widget must be chosen when the field is built, not swapped in later.
     """

@@ -12,8 +12,7 @@ import pytest
 
 from institutions.models import Region
 from institutions.services import regions_load
-
-from .factories import InstitutionFactory, UserFactory
+from tests.factories import InstitutionFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise
 # refuse the ORM calls the same tests make around the browser steps.

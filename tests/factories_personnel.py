@@ -12,8 +12,7 @@ import factory
 from stdnum.cn import ric
 
 from personnel.models import StaffMember
-
-from .factories import InstitutionFactory
+from tests.factories import InstitutionFactory
 
 _rng = random.Random(7)
 

@@ -81,7 +81,7 @@ def generate(plan: Plan, *, write=None) -> Run:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL work_mem = '256MB'")
             # Every reference is made from rows written just before (and checked by
-            # tests/test_scale.py): skip the per-row foreign-key triggers while copying.
+            # tests/ops/test_scale.py): skip the per-row foreign-key triggers while copying.
             cursor.execute("SET LOCAL session_replication_role = replica")
         with run.step("regions"):
             geo = regions(run)
