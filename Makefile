@@ -95,12 +95,14 @@ services: venv-dev
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The migration check runs outside pytest: DEBUG=1 lets it derive throw-away staff-ID keys.
 test: venv-dev chromium services
 	$(TEST_ENV) DEBUG=1 DATABASE_URL=$(dir $(DATABASE_URL))postgres $(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
 	$(TEST_ENV) $(VENV)/bin/pytest
 
 # Deadline day under load ([production]): 200 county officers inspecting with photos while

@@ -7,7 +7,7 @@ import ipaddress
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ops.text import storable
+from core.text import storable
 
 from .models import AuditEvent
 
@@ -73,6 +73,12 @@ def client_ip(request) -> str | None:
     return str(peer)
 
 
+def object_label(obj) -> str:
+    """The audit log's name for a model: its label, or the one it had when earlier events were
+    written (`audit_label` on a model that moved app), so one kind of object keeps one name."""
+    return getattr(type(obj), "audit_label", obj._meta.label)
+
+
 def audit_log(
     *,
     kind: str,
@@ -94,7 +100,7 @@ def audit_log(
         actor=actor,
         username=storable(username[:150]),
         ip_address=client_ip(request),
-        object_type=obj._meta.label if obj is not None else "",
+        object_type=object_label(obj) if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         reason=storable(reason),
         detail=storable(detail or {}),

@@ -28,7 +28,7 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.PROTECT,
         related_name="grants",
         verbose_name=_("地区"),

@@ -47,13 +47,15 @@ def notify(*, users: Iterable[User], kind: str, title: str, body: str = "", link
 def users_with_role(
     *,
     role: str | tuple[str, ...],
-    region_code: str,
+    region_code: str | tuple[str, ...],
     department: str | tuple[str, ...] | None = None,
 ) -> list[User]:
     """Active users holding `role` (one, or any of several) exactly on this region node (e.g.
-    the county's officers), optionally of one department or any of several; each user once."""
+    the county's officers) or any of several, optionally of one department or any of several;
+    each user once."""
     roles = (role,) if isinstance(role, str) else role
-    grants = RoleGrant.objects.filter(role__in=roles, region_id=region_code, user__is_active=True)
+    regions = (region_code,) if isinstance(region_code, str) else region_code
+    grants = RoleGrant.objects.filter(role__in=roles, region_id__in=regions, user__is_active=True)
     if department:
         departments = (department,) if isinstance(department, str) else department
         grants = grants.filter(department__in=departments)

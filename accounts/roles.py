@@ -86,6 +86,7 @@ PERMISSIONS: dict[str, str] = {
     "fees.change": "维护收费记录、退费",
     "complaints.view": "查看投诉举报",
     "complaints.change": "受理投诉、移送公安",
+    "complaints.audit": "审计辖区内全部投诉举报，含涉未成年人案件详情（只读）",
     "enforcement.view": "查看处理措施",
     "enforcement.record": "登记处理措施（约谈、责令整改、停业整顿、罚款、移送、问责）",
     "summary.view": "查看工作总结",
@@ -176,7 +177,9 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "accounts.manage",
         }
     ),  # fmt: skip
-    Role.AUDITOR: frozenset({"audit.view"}),
+    # The auditor reads every complaint in its region, a minor-offence case's details too
+    # (complaints/access.py), and acts on none: no `complaints.view`, so no other page opens.
+    Role.AUDITOR: frozenset({"audit.view", "complaints.audit"}),
 }
 
 # Public security handles criminal-record checks and sees ID numbers whole.

@@ -11,14 +11,21 @@ the Scope answers these questions, and nothing else in the project answers them:
   and which departments' parts of it do they write? `scope.writes_summary(city_code)`,
                                                   `scope.receives_summary(city_code)`,
                                                   `scope.summary_section_departments(city_code)`
+- do they hold any role at all, in which provinces? `scope.is_empty`, `scope.provinces(...)`
+- on which nodes, at which levels, in every sector? `scope.holds_at(perm, code)`,
+                                                  `scope.region_codes(...)`,
+                                                  `scope.levels_covering(...)`,
+                                                  `scope.covers_every_sector(...)`
 
-Pages, API views, exports and background jobs all ask here. Selectors filter their
+Pages, API views, exports and background jobs all ask here; jobs through a scope of one
+grant held by nobody (`Scope.for_region`). The grants themselves stay private to it. Selectors filter their
 querysets through `Scope.filter`; views fetch single objects with `get_in_scope_or_404`,
 so an object outside the scope looks exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -95,7 +102,8 @@ class Scope:
         assigned: frozenset[tuple[int, int]] = frozenset(),
         drawn_as: dict[tuple[int, int], str] | None = None,
     ):
-        self.grants = grants
+        # Private: code outside accounts asks the methods below, never the grant rows.
+        self._grants = grants
         # (institution id, round id) of the user's open spot-check assignments.
         self.assigned = assigned
         # The department each of them was drawn for (PoolMember.department): in the drawn
@@ -106,8 +114,7 @@ class Scope:
     def for_user(cls, user) -> Scope:
         if user is None or not user.is_authenticated or not user.is_active:
             return cls([])
-        rows = user.grants.select_related("region")
-        grants = [Grant(g.role, g.region.code, g.region.level, g.department) for g in rows]
+        grants = _held(user)
         if not any(ASSIGNMENT_PERMISSIONS & g.permissions for g in grants):
             return cls(grants)
         # By label, not import: sampling builds on accounts, not the other way round.
@@ -123,6 +130,21 @@ class Scope:
             {(i, r): d for i, r, d in assigned if d},
         )
 
+    @classmethod
+    def for_region(
+        cls, role: str, region_code: str, *, department: str = Department.EDUCATION
+    ) -> Scope:
+        """The scope of one grant, held by nobody: what jobs, kept figures and city summaries
+        read through (e.g. province staff of education for a campaign's whole province), so
+        they are filtered by the same rules as a person holding that grant."""
+        return cls([Grant(role, region_code, _level_of(region_code), department)])
+
+    @classmethod
+    def held_by(cls, user) -> Scope:
+        """Another user's grants as held, signed in or not, without spot-check assignments:
+        what a pool or a team asks of its members (where they work, for which department)."""
+        return cls(_held(user))
+
     def assigned_for(self, permission: str) -> frozenset[tuple[int, int]]:
         """The assignments that widen this permission (none for a role that lacks it)."""
         if permission not in ASSIGNMENT_PERMISSIONS or not self.can(permission):
@@ -131,12 +153,28 @@ class Scope:
 
     # -- may they at all? ---------------------------------------------------------------
 
-    def grants_for(self, permission: str) -> list[Grant]:
+    def _grants_for(
+        self,
+        permission: str,
+        *,
+        departments: Collection[str] | None = None,
+        levels: Collection[str] | None = None,
+        section: str | None = None,
+    ) -> list[Grant]:
+        """The grants holding this permission; when given, only those of `departments`, on a
+        node of `levels` ("county", "city", "province"), of a department owning `section`."""
         _check_known(permission)
-        return [g for g in self.grants if permission in g.permissions]
+        return [
+            g
+            for g in self._grants
+            if permission in g.permissions
+            and (departments is None or g.department in departments)
+            and (levels is None or g.region_level in levels)
+            and (section is None or section in g.sections)
+        ]
 
     def can(self, permission: str) -> bool:
-        return bool(self.grants_for(permission))
+        return bool(self._grants_for(permission))
 
     def require(self, permission: str) -> None:
         """403 when the role lacks the permission anywhere."""
@@ -145,19 +183,44 @@ class Scope:
 
     @property
     def roles(self) -> set[str]:
-        return {g.role for g in self.grants}
+        return {g.role for g in self._grants}
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the user holds no role anywhere (or may not sign in): such an account
+        may hold no API token, since a token can do only what its user can."""
+        return not self._grants
+
+    def first_within(self, permission: str, region_prefix: str) -> Grant | None:
+        """The user's oldest grant with this permission on a region inside `region_prefix`
+        (a region's code prefix): where a spot-check pool member comes from, and for which
+        department they are drawn. None when they hold none there."""
+        return next(
+            (g for g in self._grants_for(permission) if g.region_code.startswith(region_prefix)),
+            None,
+        )
 
     # -- which rows? --------------------------------------------------------------------
 
-    def q(self, permission: str, *, region: str, sector: str | None = None) -> Q:
+    def q(
+        self,
+        permission: str,
+        *,
+        region: str,
+        sector: str | None = None,
+        departments: Collection[str] | None = None,
+        section: str | None = None,
+    ) -> Q:
         """A filter matching rows inside the user's regions for this permission.
 
         `region` is the path to a Region code column (e.g. "county" or
         "institution__county"); `sector` the path to an institution's sector, which
         sector departments (sports, culture & tourism, science) are limited to.
+        `departments` and `section` count only the grants held for one of those
+        departments, or for a department owning that checklist section.
         """
         parts = []
-        for grant in self.grants_for(permission):
+        for grant in self._grants_for(permission, departments=departments, section=section):
             part = Q(**{f"{region}__startswith": grant.prefix})
             if sector is not None and grant.sector is not None:
                 part &= Q(**{sector: grant.sector})
@@ -194,7 +257,7 @@ class Scope:
 
     def regions(self, queryset: QuerySet, permission: str) -> QuerySet:
         """Regions inside the user's subtrees, plus the ancestors that lead to them."""
-        grants = self.grants_for(permission)
+        grants = self._grants_for(permission)
         if not grants:
             return queryset.none()
         inside = reduce(or_, [Q(code__startswith=g.prefix) for g in grants])
@@ -203,9 +266,54 @@ class Scope:
         }
         return queryset.filter(inside | Q(code__in=ancestors))
 
-    def covers_region(self, permission: str, region_code: str) -> bool:
-        """True when a region code lies inside one of the user's regions for this permission."""
-        return any(region_code.startswith(g.prefix) for g in self.grants_for(permission))
+    def provinces(self, permission: str) -> frozenset[str]:
+        """The codes of the provinces (e.g. "140000") the user holds this permission somewhere
+        in: a county officer takes part in their province's campaign and sees its rules."""
+        return frozenset(g.region_code[:2] + "0000" for g in self._grants_for(permission))
+
+    def covers_region(
+        self,
+        permission: str,
+        region_code: str,
+        *,
+        departments: Collection[str] | None = None,
+        levels: Collection[str] | None = None,
+        section: str | None = None,
+    ) -> bool:
+        """True when a region code lies inside one of the user's regions for this permission
+        (when given, of a grant held for one of `departments`, on a node of `levels`, or for
+        a department owning `section`)."""
+        held = self._grants_for(permission, departments=departments, levels=levels, section=section)
+        return any(region_code.startswith(g.prefix) for g in held)
+
+    def covers_every_sector(self, permission: str, region_code: str) -> bool:
+        """True when one grant with this permission covers this region (a code or a code
+        prefix) in every sector, not limited to a sector department's trade."""
+        return any(
+            region_code.startswith(g.prefix) and g.sector is None
+            for g in self._grants_for(permission)
+        )
+
+    def levels_covering(self, permission: str, region_code: str) -> frozenset[str]:
+        """The levels ("county", "city", "province") of the user's grants with this permission
+        whose region contains this region code."""
+        return frozenset(
+            g.region_level for g in self._grants_for(permission) if region_code.startswith(g.prefix)
+        )
+
+    def holds_at(self, permission: str, region_code: str) -> bool:
+        """True when a grant with this permission sits on this very region node, not on one
+        above or below it: the province that publishes, the city or province that draws."""
+        return region_code in self.region_codes(permission)
+
+    def region_codes(self, permission: str) -> frozenset[str]:
+        """The codes of the region nodes the user holds this permission on (e.g. "140100")."""
+        return frozenset(g.region_code for g in self._grants_for(permission))
+
+    def region_prefixes(self, permission: str) -> frozenset[str]:
+        """The code prefixes of the user's regions for this permission ("14", "1401", "140105"):
+        a region code starting with one of them lies inside the scope."""
+        return frozenset(g.prefix for g in self._grants_for(permission))
 
     def covers_institution(
         self,
@@ -227,7 +335,7 @@ class Scope:
             i == institution_id and round_id in (None, r) for i, r in self.assigned_for(permission)
         ):
             return True
-        return any(g.reaches(county_code, sector) for g in self.grants_for(permission))
+        return any(g.reaches(county_code, sector) for g in self._grants_for(permission))
 
     def departments_at(
         self,
@@ -245,7 +353,7 @@ class Scope:
         drawn for. A grant elsewhere adds nothing: a fire officer of 小店区 who also works
         for education in 平城区 is only fire in 小店区.
         """
-        held = self.grants_for(permission)
+        held = self._grants_for(permission)
         found = {g.department for g in held if g.reaches(county_code, sector)}
         if (institution_id, round_id) in self.assigned_for(permission):
             drawn = self.drawn_as.get((institution_id, round_id))
@@ -287,7 +395,7 @@ class Scope:
         """
         return any(
             g.department == SUMMARY_RECEIVING_DEPARTMENT and city_code.startswith(g.prefix)
-            for g in self.grants_for("summary.review")
+            for g in self._grants_for("summary.review")
         )
 
     def writes_summary(self, city_code: str) -> bool:
@@ -300,7 +408,7 @@ class Scope:
         """
         return any(
             g.department == SUMMARY_WRITING_DEPARTMENT and city_code.startswith(g.prefix)
-            for g in self.grants_for("summary.change")
+            for g in self._grants_for("summary.change")
         )
 
     def _summary_section_grants(self) -> list[Grant]:
@@ -308,7 +416,7 @@ class Scope:
         # departments (`summary.change`, which for them means their part, not the narrative).
         return [
             g
-            for g in self.grants_for("summary.section") + self.grants_for("summary.change")
+            for g in self._grants_for("summary.section") + self._grants_for("summary.change")
             if g.department in SUMMARY_SECTION_DEPARTMENTS
         ]
 
@@ -335,13 +443,26 @@ class Scope:
 
     def sections(self, permission: str) -> frozenset[str]:
         found: frozenset[str] = frozenset()
-        for grant in self.grants_for(permission):
+        for grant in self._grants_for(permission):
             found |= grant.sections
         return found
 
     def departments(self, permission: str) -> frozenset[str]:
         """The departments the user acts for with this permission (whose sections they own)."""
-        return frozenset(g.department for g in self.grants_for(permission))
+        return frozenset(g.department for g in self._grants_for(permission))
+
+
+def _level_of(region_code: str) -> str:
+    # Region codes (GB/T 2260): a province ends in 0000, a city in 00, a county in neither.
+    if region_code.endswith("0000"):
+        return "province"
+    return "city" if region_code.endswith("00") else "county"
+
+
+def _held(user) -> list[Grant]:
+    """The user's grant rows as `Grant`s, oldest first (the order `first_within` relies on)."""
+    rows = user.grants.select_related("region").order_by("pk")
+    return [Grant(g.role, g.region.code, g.region.level, g.department) for g in rows]
 
 
 def scope_for(user) -> Scope:

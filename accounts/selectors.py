@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
-from .models import AuditEvent, RoleGrant
+from .models import AuditEvent, RoleGrant, User
 from .roles import Role
 from .scope import Scope
 
@@ -28,6 +30,26 @@ def audit_event_list(*, scope: Scope, kind: str = "", username: str = "") -> Que
     if username:
         qs = qs.filter(username=username)
     return qs
+
+
+def grants_changed_since(*, user, when) -> bool:
+    """True when any of the user's grants was added, changed or removed at or after `when`
+    (the admin site's edits and deletions leave history rows): a file built for the grants
+    held then may hold more than they may see now."""
+    return RoleGrant.history.filter(user_id=user.pk, history_date__gte=when).exists()
+
+
+def users_holding(
+    *, roles: Iterable[str], region_code: str | None = None, within: str | None = None
+) -> QuerySet:
+    """Active users with a grant of one of `roles` (exactly on `region_code`, or anywhere
+    under the code prefix `within`, or anywhere), each once; for the caller to order."""
+    grants = RoleGrant.objects.filter(role__in=list(roles), user__is_active=True)
+    if region_code is not None:
+        grants = grants.filter(region_id=region_code)
+    if within is not None:
+        grants = grants.filter(region__code__startswith=within)
+    return User.objects.filter(pk__in=grants.values("user_id"))
 
 
 def primary_grant(*, user) -> RoleGrant | None:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from institutions.models import Region
+from core.models import Region
 
 from .audit import audit_log
 from .models import AuditEvent, RoleGrant, User
@@ -83,3 +83,12 @@ def user_create(
         detail={"role": role, "region": region.code, "department": department},
     )
     return user, password
+
+
+@transaction.atomic
+def grant_add(
+    *, user: User, role: str, region_code: str, department: str = Department.EDUCATION
+) -> None:
+    """Give a user one more role on a region node, e.g. for bench, load and scale tooling.
+    Leaves its history row like every grant change (accounts.selectors.grants_changed_since)."""
+    RoleGrant.objects.create(user=user, role=role, region_id=region_code, department=department)

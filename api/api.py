@@ -10,8 +10,7 @@ from rest_framework.response import Response
 
 from accounts.models import Notification
 from accounts.notifications import notifications_mark_read
-
-from .viewsets import ScopedViewSetMixin
+from accounts.viewsets import ScopedViewSetMixin
 
 
 class NotificationSerializer(serializers.ModelSerializer):

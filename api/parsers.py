@@ -1,4 +1,4 @@
-"""The API's request parsers: the same limits as the pages (ops.text, ops.middleware).
+"""The API's request parsers: the same limits as the pages (core.text, ops.middleware).
 
 DRF's own JSON parser turns a body nested a thousand deep into a RecursionError (500) and
 takes NaN; a NUL or lone surrogate inside a string reaches PostgreSQL. Form bodies of a
@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from core.text import JsonRefused, parse_json
 from ops.middleware import form_problem
-from ops.text import JsonRefused, parse_json
 
 
 class JSONParser(parsers.JSONParser):

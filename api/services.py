@@ -35,7 +35,7 @@ def digest(raw: str) -> str:
 
 def _require_role(actor) -> None:
     """Only a user with a role may hold a token: it can do nothing more than they can."""
-    if not scope_for(actor).grants:
+    if scope_for(actor).is_empty:
         raise PermissionDenied
 
 

@@ -55,7 +55,7 @@ class _TokenViewMixin(LoginRequiredMixin):
     """Anyone with a role may hold tokens; a token can do only what its user can."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not scope_for(request.user).grants:
+        if request.user.is_authenticated and scope_for(request.user).is_empty:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -30,7 +30,7 @@ class Campaign(models.Model):
     name = models.CharField(_("名称"), max_length=200)
     document_number = models.CharField(_("文号"), max_length=64, blank=True)
     province = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.PROTECT,
         related_name="campaigns",
         limit_choices_to={"level": "province"},
@@ -293,7 +293,7 @@ class PublicityActivity(models.Model):
         Campaign, on_delete=models.PROTECT, related_name="publicity", verbose_name=_("专项行动")
     )
     county = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.PROTECT,
         related_name="publicity",
         limit_choices_to={"level": "county"},

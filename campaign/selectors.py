@@ -6,16 +6,17 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from accounts.roles import Department, Role
-from accounts.scope import Grant, Scope
-from institutions.models import Institution, Region
+from accounts.roles import Role
+from accounts.scope import Scope
+from core.models import Region
+from institutions.models import Institution
 
 from .models import Campaign, ChecklistItem, ChecklistTemplate, PublicityActivity
 
 
 def campaign_list(*, scope: Scope, permission: str = "dashboard.view") -> QuerySet:
     """Campaigns of every province the user has a grant in (a county officer sees their province's)."""
-    provinces = {g.region_code[:2] + "0000" for g in scope.grants_for(permission)}
+    provinces = scope.provinces(permission)
     return Campaign.objects.filter(province_id__in=provinces).select_related("province")
 
 
@@ -33,9 +34,7 @@ def campaign_scope(campaign: Campaign) -> Scope:
     """The scope the jobs and the province's kept figures read through: the campaign's whole
     province, every section. Here, low, so the clock, the progress boards and reporting all
     take it without importing one another."""
-    return Scope(
-        [Grant(Role.PROVINCE_STAFF, campaign.province_id, "province", Department.EDUCATION)]
-    )
+    return Scope.for_region(Role.PROVINCE_STAFF, campaign.province_id)
 
 
 @dataclass(frozen=True)

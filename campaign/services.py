@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
 from accounts.scope import Scope
-from institutions.models import Region
-from ops.text import control_character_message
+from core.models import Region
+from core.text import control_character_message
 
 from .models import (
     QUOTA_MINIMUMS,

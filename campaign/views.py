@@ -10,12 +10,11 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
-from complaints.rules import managed_provinces
-from fees.evaluation import fee_records_reevaluate
-from institutions.models import Region
+from core.models import Region
 
 from . import selectors, services
 from .forms import CampaignForm, FeeRulesForm, PublicityForm
+from .signals import fee_rules_changed
 
 
 class CampaignListView(ScopedViewMixin, TemplateView):
@@ -48,8 +47,11 @@ class CampaignDetailView(ScopedViewMixin, TemplateView):
             checklist=checklist,
             items=items,
             can_manage=self.scope.can("campaign.manage"),
-            # The complaint time limits are province-wide: a city's manager does not set them.
-            can_set_complaint_rules=campaign.province in managed_provinces(self.scope),
+            # The complaint time limits are province-wide: a city's manager does not set them
+            # (a city grant's prefix does not cover the province's code).
+            can_set_complaint_rules=self.scope.covers_region(
+                "campaign.manage", campaign.province_id
+            ),
             **kwargs,
         )
 
@@ -168,6 +170,11 @@ class FeeRulesEditView(ScopedViewMixin, FormView):
             services.fee_rules_update(
                 campaign=campaign, actor=self.request.user, scope=self.scope, rules=form.rules()
             )
-            changes = fee_records_reevaluate(campaign=campaign, actor=self.request.user)
-        messages.success(self.request, _("已保存。") + changes.describe())
+            # fees re-checks its records against the new table and says what changed.
+            answers = fee_rules_changed.send(
+                sender=type(campaign), campaign=campaign, actor=self.request.user
+            )
+        messages.success(
+            self.request, _("已保存。") + "".join(changes.describe() for _, changes in answers)
+        )
         return redirect("campaign:detail", pk=campaign.pk)

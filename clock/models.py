@@ -66,7 +66,7 @@ class RegionFlag(models.Model):
         "campaign.Phase", on_delete=models.CASCADE, related_name="+", verbose_name=_("阶段")
     )
     region = models.ForeignKey(
-        "institutions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地区")
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地区")
     )
     deadline = models.DateField(_("截止日期"))
     since = models.DateTimeField(_("标记时间"))
@@ -136,7 +136,7 @@ class Claim(models.Model):
     job = models.CharField(_("任务"), max_length=16, choices=Job.choices)
     campaign = models.ForeignKey("campaign.Campaign", on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey(
-        "institutions.Region", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        "core.Region", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     task = models.ForeignKey(
         "inspections.RectificationTask", on_delete=models.CASCADE, related_name="escalations",

@@ -69,7 +69,7 @@ def ensure_outbox_sweep(using: str = "default") -> PeriodicTask:
 
 def ensure_runs_resume(using: str = "default") -> PeriodicTask:
     """Every 5 minutes: import and export runs whose task the broker lost
-    (institutions/tabular/resume.py)."""
+    (tabular/resume.py)."""
     return _ensure(using, name=RESUME_RUNS_NAME, task=RESUME_RUNS, every=5,
                    description="institutions: re-send lost import/export run tasks")  # fmt: skip
 

@@ -24,6 +24,7 @@ from accounts.roles import Department, Role
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem, Phase
 from campaign.selectors import Behind
+from core.models import Region
 from inspections.models import Inspection, RectificationTask, Round
 from inspections.selectors import (
     effective_deadline,
@@ -32,8 +33,7 @@ from inspections.selectors import (
     screening_unrectified_q,
     task_list,
 )
-from institutions.models import Institution, Region
-from reporting.selectors_summary import summary_behind
+from institutions.models import Institution
 from sampling.selectors import quota_status, sampling_rounds
 
 
@@ -171,12 +171,12 @@ def sample_behind(campaign: Campaign, scope: Scope, *, level: str) -> dict[str, 
 
 # Which regions are behind on each phase; every job (reminders, overdue flags) covers each.
 # The checks in DATED_CHECKS also take the run's day (`today=`): what is overdue moves with it.
-# City summaries: cities whose summary is not submitted or accepted ([reporting]).
+# An app above the clock adds the check of its own phase from its AppConfig.ready(): city
+# summaries (cities whose summary is not submitted or accepted) come from reporting.
 PHASE_CHECKS: dict[str, Callable[[Campaign, Scope], dict[str, Behind]]] = {
     Phase.Kind.COUNTY_SCREENING: screening_behind,
     Phase.Kind.CITY_SPOT_CHECK: partial(sample_behind, level=Round.Level.CITY),
     Phase.Kind.PROVINCE_SUPERVISION: partial(sample_behind, level=Round.Level.PROVINCE),
-    Phase.Kind.CITY_SUMMARY: summary_behind,
 }
 DATED_CHECKS = (Phase.Kind.COUNTY_SCREENING,)
 # Phases whose work is a random sample with a quota: the quota watch looks at these.

@@ -13,9 +13,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
-from institutions.tabular.export_runs import export_runs_purge
 from personnel.imports import purge_stale_staff_uploads
-from progress import dashboards
+from tabular.export_runs import export_runs_purge
 
 from . import jobs
 
@@ -48,7 +47,7 @@ def tick(self, now: str | None = None) -> int:
 def purge_uploads(self) -> int:
     """Hourly: staff and check-result sheets (whole ID numbers) left unconfirmed for a day
     lose their file (personnel/imports.py); background ledger exports past their 7 days
-    lose file and row (institutions/tabular/export_runs.py)."""
+    lose file and row (tabular/export_runs.py)."""
     export_runs_purge()
     return purge_stale_staff_uploads()
 
@@ -62,22 +61,6 @@ def run_campaign(self, campaign_id: int, now: str | None = None) -> dict:
         return {}
     moment = jobs.parse_moment(now) if now else timezone.now()
     return vars(jobs.run_campaign_jobs(campaign=campaign, now=moment))
-
-
-@shared_task(name="clock.tasks.refresh_kept_figures", **RELIABLE)
-def refresh_kept_figures(self) -> int:
-    """Every 5 minutes: add up again the kept copies the progress boards read (ops/kept.py), each
-    active campaign's progress and its province's fees, before they are 10 minutes old, so
-    no reader pays for it. Returns how many copies were refreshed."""
-    from fees.figures import refresh_fee_figures
-
-    campaigns = list(Campaign.objects.filter(is_active=True).select_related("province"))
-    for campaign in campaigns:
-        dashboards.refresh_summary(campaign)
-    provinces = {campaign.province.prefix for campaign in campaigns}
-    for province in sorted(provinces):
-        refresh_fee_figures(province)
-    return len(campaigns) + len(provinces)
 
 
 def enqueue_campaign_jobs(campaign_id: int, *, now: str | None = None, **options) -> None:

@@ -5,8 +5,8 @@ this module adds the rules of §四 on top, and every page, export and API asks 
 - Public security sees only the cases referred to the police, in its regions.
 - Sector departments, should they ever be given `complaints.view`, see their sector's
   institutions only, and never a suspected offence against a minor.
-- The auditor reads everything in its region (an explicit rule: the role holds only
-  `audit.view`), and each look at a minor-offence case is logged.
+- The auditor reads everything in its region (`complaints.audit`, which only the auditor
+  holds: it opens no other page), and each look at a minor-offence case is logged.
 - The details of a suspected offence against a minor (description, institution, contact,
   attachments) are shown only to its assigned officers, the police (once referred) and the
   auditor; other officers see that the case exists, its status and deadline, so they can
@@ -21,27 +21,25 @@ from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.roles import Department, Role
+from accounts.roles import Department
 from accounts.scope import Scope
 
 from .models import Case, Category, Referral
 
 VIEW = "complaints.view"
 CHANGE = "complaints.change"
+AUDIT = "complaints.audit"
 POLICE = Department.PUBLIC_SECURITY
-
-
-def is_auditor(scope: Scope) -> bool:
-    return Role.AUDITOR in scope.roles
 
 
 def may_open(scope: Scope) -> bool:
     """The complaint pages open to roles with `complaints.view`, and to the auditor."""
-    return scope.can(VIEW) or is_auditor(scope)
+    return scope.can(VIEW) or scope.can(AUDIT)
 
 
-def _auditor_prefixes(scope: Scope) -> list[str]:
-    return [g.prefix for g in scope.grants if g.role == Role.AUDITOR]
+def _audited_q(scope: Scope) -> list[Q]:
+    # Every case in the auditor's regions, details included; nothing for anyone else.
+    return [scope.q(AUDIT, region="county__code")] if scope.can(AUDIT) else []
 
 
 def annotate(queryset: QuerySet, user) -> QuerySet:
@@ -53,28 +51,34 @@ def annotate(queryset: QuerySet, user) -> QuerySet:
     )
 
 
+def _police_q(scope: Scope) -> list[Q]:
+    # The referred cases in the regions of the user's public security grants.
+    if POLICE not in scope.departments(VIEW):
+        return []
+    return [scope.q(VIEW, region="county__code", departments={POLICE}) & Q(has_referral=True)]
+
+
 def readable_q(scope: Scope) -> Q:
-    parts = []
-    for grant in scope.grants_for(VIEW):
-        part = Q(county__code__startswith=grant.prefix)
-        if grant.department == POLICE:
-            part &= Q(has_referral=True)
-        elif grant.sector is not None:
-            part &= Q(institution__sector=grant.sector) & ~Q(category=Category.MINOR_OFFENCE)
-        elif grant.department != Department.EDUCATION:
-            part &= ~Q(category=Category.MINOR_OFFENCE)
-        parts.append(part)
-    parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
+    held = scope.departments(VIEW)
+    parts = _police_q(scope)
+    if Department.EDUCATION in held:
+        parts.append(scope.q(VIEW, region="county__code", departments={Department.EDUCATION}))
+    others = held - {POLICE, Department.EDUCATION}
+    if others:
+        # Never a minor-offence case; a sector department only in its own sector.
+        inside = scope.q(
+            VIEW, region="county__code", sector="institution__sector", departments=others
+        )
+        parts.append(inside & ~Q(category=Category.MINOR_OFFENCE))
+    parts += _audited_q(scope)
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
 def details_q(scope: Scope) -> Q:
     """Of the readable cases, those whose details this user may see (needs `annotate`)."""
     parts = [~Q(category=Category.MINOR_OFFENCE), Q(is_assigned=True)]
-    for grant in scope.grants_for(VIEW):
-        if grant.department == POLICE:
-            parts.append(Q(county__code__startswith=grant.prefix, has_referral=True))
-    parts += [Q(county__code__startswith=p) for p in _auditor_prefixes(scope)]
+    parts += _police_q(scope)
+    parts += _audited_q(scope)
     # Not the no-referral reviewer: they read one case on its page while it waits for them
     # (`can_read_for_review`), never through lists, exports or the API.
     return reduce(or_, parts)
@@ -86,7 +90,7 @@ def can_see_details(case: Case, scope: Scope, user) -> bool:
         return bool(case.shows_details)
     if case.category != Category.MINOR_OFFENCE:
         return True
-    if any(case.county_id.startswith(p) for p in _auditor_prefixes(scope)):
+    if scope.covers_region(AUDIT, case.county_id):
         return True
     if is_police_for(case, scope) and case.referrals.exists():
         return True
@@ -104,10 +108,7 @@ def can_handle(case: Case, scope: Scope, user) -> bool:
 
 
 def is_police_for(case: Case, scope: Scope) -> bool:
-    return any(
-        g.department == POLICE and case.county_id.startswith(g.prefix)
-        for g in scope.grants_for(VIEW)
-    )
+    return scope.covers_region(VIEW, case.county_id, departments={POLICE})
 
 
 def can_answer_referral(case: Case, scope: Scope, user) -> bool:
@@ -127,12 +128,10 @@ def can_answer_referral(case: Case, scope: Scope, user) -> bool:
 # someone handling the case or who proposed the reason: nobody approves their own decision.
 
 
-def _reviewer_prefixes(scope: Scope) -> list[str]:
-    return [
-        g.prefix
-        for g in scope.grants_for(CHANGE)
-        if g.department == Department.EDUCATION and g.region_level != "county"
-    ]
+def _is_reviewer_for(case: Case, scope: Scope) -> bool:
+    return scope.covers_region(
+        CHANGE, case.county_id, departments={Department.EDUCATION}, levels={"city", "province"}
+    )
 
 
 def can_read_for_review(case: Case, scope: Scope, user) -> bool:
@@ -144,14 +143,14 @@ def can_read_for_review(case: Case, scope: Scope, user) -> bool:
         case.category == Category.MINOR_OFFENCE
         and case.is_open
         and case.no_referral_pending
-        and any(case.county_id.startswith(p) for p in _reviewer_prefixes(scope))
+        and _is_reviewer_for(case, scope)
         and not case.referrals.exists()
     )
 
 
 def can_review_no_referral(case: Case, scope: Scope, user) -> bool:
     """May approve (or send back) the handler's reason for not referring this case."""
-    if not any(case.county_id.startswith(p) for p in _reviewer_prefixes(scope)):
+    if not _is_reviewer_for(case, scope):
         return False
     if case.no_referral_proposed_by_id == user.pk:
         return False

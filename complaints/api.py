@@ -19,16 +19,17 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.scope import scope_for
-from api.viewsets import service_errors
-from institutions.selectors import within_region
-from ops.text import MULTILINE_STYLE
+from accounts.viewsets import service_errors
+from core.regions import within_region
+from core.text import MULTILINE_STYLE
 
 from . import access, selectors, services
 from .models import Case, Category, Referral
 
 
 class ComplaintsPermission(BasePermission):
-    """As accounts.api_permissions.ScopePermission, with the auditor's explicit read rule."""
+    """As accounts.api_permissions.ScopePermission, also open to the auditor's
+    `complaints.audit` (access.may_open)."""
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
@@ -84,7 +85,7 @@ class TriageSerializer(serializers.Serializer):
     )
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
     # Free text over several lines: the textarea style is what lets line breaks through
-    # the control-character rule (ops/text.py).
+    # the control-character rule (core/text.py).
     note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", style=MULTILINE_STYLE
     )

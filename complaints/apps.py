@@ -6,13 +6,12 @@ class ComplaintsConfig(AppConfig):
     verbose_name = "投诉举报"
 
     def ready(self):
-        # The shared import pipeline (institutions/tabular/runs.py) looks importers up by
-        # the run's kind; complaint sheets join it here, as personnel's staff lists do.
-        from institutions.tabular import runs
+        # The one import flow (tabular) serves complaint sheets by their kind's spec.
+        from tabular.specs import register_import
 
-        from .importer import IMPORT_KINDS
+        from . import imports
 
-        runs.IMPORTERS.update(IMPORT_KINDS)
+        register_import(imports.SPEC)
 
         # The public limits count clients by accounts.audit.client_ip: a TRUSTED_PROXIES entry
         # that is not an address or network stops the process here, not at the first request.

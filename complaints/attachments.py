@@ -2,7 +2,7 @@
 
 Photos go through the inspection evidence cleaner (re-encoded as JPEG, EXIF and with it a
 reporter's GPS position dropped). A PDF must start with the PDF signature and end with its
-end-of-file marker, and then passes the shared PDF check (institutions/tabular/pdf_check:
+end-of-file marker, and then passes the shared PDF check (tabular/pdf_check:
 no scripts, actions, embedded files or encryption; the PDFs of one submission share one
 time budget). Files live outside any public URL and are served by a scoped view, as
 downloads in a sandbox.
@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from inspections.evidence import photo_clean
-from institutions.tabular.pdf_check import check_pdf, request_deadline
+from tabular.pdf_check import check_pdf, request_deadline
 
 from .models import Attachment, Case
 

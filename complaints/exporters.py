@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .models import Referral
 

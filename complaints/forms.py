@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from institutions.models import Region
+from core.models import Region
 
 from .attachments import MAX_BYTES, MAX_FILES
 from .models import OFFICER_CHANNELS, Category, CategoryRule, Referral

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import scope_for
+from core.models import Region
 from institutions.importers import parse_credit_code
-from institutions.models import Institution, Region
-from institutions.tabular.export import ListExporter
-from institutions.tabular.importer import Column, Importer, Plan, PlannedRow, RowError
-from institutions.tabular.reading import (
+from institutions.models import Institution
+from tabular.export import ListExporter
+from tabular.importer import Column, Importer, Plan, PlannedRow, RowError
+from tabular.reading import (
     CellError,
     choice_parser,
     clean_code,
@@ -31,7 +32,6 @@ from . import access, services
 from .models import Case, Category, Channel
 
 KIND = "complaints"
-IMPORT_KINDS = {KIND: "complaints.importer.ComplaintImporter"}
 
 CHANNEL_WORDS = {str(label): value for value, label in Channel.choices} | {
     "12345": Channel.HOTLINE, "热线": Channel.HOTLINE, "12345热线": Channel.HOTLINE,

@@ -52,7 +52,7 @@ class CategoryRule(models.Model):
     # table is reloaded (generate_scale_data truncates it, CASCADE reaching every table with
     # a foreign key to it); a province's code never changes.
     province = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         null=True,
@@ -99,7 +99,7 @@ class Case(models.Model):
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
     county = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("所在县（市、区）"),

@@ -19,7 +19,7 @@ from accounts.models import AuditEvent, Notification
 from accounts.notifications import notify, users_with_role
 from accounts.roles import Department, Role
 from accounts.scope import Scope
-from ops.text import control_character_message
+from core.text import control_character_message
 
 from . import access
 from .models import Case, Category

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
 from accounts.scope import Scope
-from institutions.models import Region, province_of
+from core.models import Region, province_of
 
 from .models import Category, CategoryRule
 
@@ -81,7 +81,7 @@ def _default(category: str) -> CategoryRule:
 def managed_provinces(scope: Scope) -> list[Region]:
     """Provinces whose rules this user may change: a grant of MANAGE over the whole
     province (a city-level grant does not reach a province-wide rule)."""
-    codes = {province_of(g.region_code) for g in scope.grants_for(MANAGE)}
+    codes = scope.provinces(MANAGE)
     return [
         region
         for region in Region.objects.filter(code__in=codes, level=Region.Level.PROVINCE)

@@ -10,12 +10,9 @@ from django.db.models import Case as Switch
 from django.utils import timezone
 
 from accounts.scope import Scope
-from institutions.models import ImportRun
 
 from . import access, services
 from .models import Case, Referral
-
-IMPORT_KIND = "complaints"
 
 
 def case_list(*, scope: Scope, user) -> QuerySet:
@@ -93,8 +90,3 @@ def institutions_with_complaints(*, campaign, region_prefix: str) -> list[tuple[
     for institution_id in rows:
         counts[institution_id] = counts.get(institution_id, 0) + 1
     return [(i, f"有未办结的投诉举报（{n} 件）") for i, n in sorted(counts.items())]
-
-
-def import_run_list(*, scope: Scope, user) -> QuerySet:
-    scope.require(access.CHANGE)
-    return ImportRun.objects.filter(created_by=user, kind=IMPORT_KIND).select_related("created_by")

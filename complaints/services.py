@@ -16,13 +16,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
-from accounts.models import AuditEvent, Notification, RoleGrant, User
+from accounts.models import AuditEvent, Notification, User
 from accounts.notifications import notify, users_with_role
 from accounts.roles import Department, Role
 from accounts.scope import Scope
 from campaign.models import Campaign
-from institutions.models import Institution, Region
-from personnel import crypto
+from core import crypto
+from core.models import Region
+from institutions.models import Institution
 
 from . import access, attachments, no_referral
 from .models import Case, Category, Channel, Referral
@@ -247,13 +248,12 @@ def _lock(case: Case) -> Case:
 
 def assignable_officers(case: Case) -> list[User]:
     """Education staff whose grant covers the case's county (its county's, its city's)."""
-    grants = RoleGrant.objects.filter(
-        role__in=[Role.COUNTY_OFFICER, Role.CITY_STAFF],
+    officers = users_with_role(
+        role=(Role.COUNTY_OFFICER, Role.CITY_STAFF),
+        region_code=(case.county_id, case.county_id[:4] + "00"),
         department=Department.EDUCATION,
-        region_id__in=[case.county_id, case.county_id[:4] + "00"],
-        user__is_active=True,
-    ).select_related("user")
-    return sorted({g.user for g in grants}, key=lambda u: u.username)
+    )
+    return sorted(officers, key=lambda u: u.username)
 
 
 def _names(users) -> list[str]:
@@ -464,13 +464,11 @@ def referral_create(
     locked.status = Case.Status.REFERRED
     locked._change_reason = _("移送公安")
     locked.save(update_fields=["status"])
-    police = [
-        g.user
-        for g in RoleGrant.objects.filter(
-            role=Role.DEPARTMENT_USER, department=Department.PUBLIC_SECURITY,
-            region_id__in=[locked.county_id, locked.county_id[:4] + "00"], user__is_active=True,
-        ).select_related("user")
-    ]  # fmt: skip
+    police = users_with_role(
+        role=Role.DEPARTMENT_USER,
+        region_code=(locked.county_id, locked.county_id[:4] + "00"),
+        department=Department.PUBLIC_SECURITY,
+    )
     notify(
         users=police,
         kind=Notification.Kind.OTHER,

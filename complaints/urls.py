@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_import, views_rules
+from tabular.views import import_urls
+
+from . import views, views_rules
 
 app_name = "complaints"
 urlpatterns = [
@@ -24,17 +26,5 @@ urlpatterns = [
     path("referrals/<int:pk>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("referrals/<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),
     path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
-    path("import/", views_import.ImportView.as_view(), name="import"),
-    path("import/template/", views_import.ImportTemplateView.as_view(), name="import_template"),
-    path("import/<int:pk>/", views_import.ImportRunView.as_view(), name="import_run"),
-    path(
-        "import/<int:pk>/confirm/",
-        views_import.ImportRunConfirmView.as_view(),
-        name="import_run_confirm",
-    ),
-    path(
-        "import/<int:pk>/errors/",
-        views_import.ImportRunErrorsView.as_view(),
-        name="import_run_errors",
-    ),
+    *import_urls("complaints"),
 ]

@@ -18,9 +18,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.scope import Scope, get_in_scope_or_404, scope_for
+from core.regions import within_region
 from inspections.selectors import inspection_list, task_list
-from institutions.selectors import region_list, within_region
-from institutions.tabular.download import ledger_download, title_region_name
+from institutions.selectors import region_list
+from tabular.download import ledger_download, title_region_name
 
 from . import access, attachments, no_referral, rules, selectors, services
 from .exporters import ComplaintLedger
@@ -42,7 +43,7 @@ LIST_FILTERS = ("q", "region", "status", "category", "channel", "overdue")
 
 
 class ComplaintsMixin(LoginRequiredMixin):
-    """`complaints.view` (or the auditor, by the explicit rule in access.py) opens the pages;
+    """`complaints.view` (or the auditor's `complaints.audit`, access.may_open) opens the pages;
     `require` names a further permission a page needs (e.g. complaints.change)."""
 
     require = ""
@@ -142,7 +143,7 @@ class CaseCreateView(ComplaintsMixin, TemplateView):
     template_name = "complaints/case_form.html"
 
     def _prefixes(self) -> list[str]:
-        return [g.prefix for g in self.scope.grants_for(access.CHANGE)]
+        return sorted(self.scope.region_prefixes(access.CHANGE))
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", OfficerComplaintForm(prefixes=self._prefixes()))

@@ -87,7 +87,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "core",
     "accounts",
+    "tabular",
     "institutions",
     "campaign",
     "inspections",
@@ -239,7 +241,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
-# Each uploaded PDF is read in a child process allowed 768 MB (institutions/tabular/
+# Each uploaded PDF is read in a child process allowed 768 MB (tabular/
 # pdf_check.py). A web process runs at most PDF_CHECK_SLOTS of them at once (its threads
 # share them); an upload that waits longer than PDF_CHECK_WAIT_SECONDS for one is asked to
 # try again, and all the PDFs of one request share PDF_CHECK_REQUEST_SECONDS.
@@ -327,12 +329,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api_permissions.ScopePermission"],
-    # `page_size` up to 200 (api/pagination.py); every view names its `ordering_fields`.
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    # `page_size` up to 200 (core/api/pagination.py); every view names its `ordering_fields`.
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "api.filters.OrderingFilter",
+        "core.api.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -373,7 +375,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Staff ID numbers (PIPL) are encrypted at rest (personnel/crypto.py). STAFF_ID_KEYS: Fernet
+# Staff ID numbers (PIPL) are encrypted at rest (core/crypto.py). STAFF_ID_KEYS: Fernet
 # keys, comma-separated, newest first (rotation: put a new key first, run
 # `manage.py rotate_staff_keys`, then drop the old one). STAFF_ID_HASH_KEY: the HMAC key of
 # the lookup hash. Production refuses to start without both; only DEBUG and test runs
@@ -414,7 +416,7 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "30")
 # For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (tests of real workers).
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
-# Logs: one JSON object per line on stderr (ops/logs.py), for the log collector of each
+# Logs: one JSON object per line on stderr (core/logs.py), for the log collector of each
 # host. Every record passes the privacy filter first: no ID numbers, phone numbers or
 # query strings; requests are logged by ops.middleware.RequestLogMiddleware with the user's
 # id, never the name. LOG_FORMAT=text gives plain lines for a developer's terminal.
@@ -425,11 +427,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "privacy": {"()": "ops.logs.PrivacyFilter"},
-        "request_id": {"()": "ops.logs.RequestIdFilter"},
+        "privacy": {"()": "core.logs.PrivacyFilter"},
+        "request_id": {"()": "core.logs.RequestIdFilter"},
     },
     "formatters": {
-        "json": {"()": "ops.logs.JsonFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {

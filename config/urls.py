@@ -3,9 +3,10 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from ops.health import healthz
+from progress.views_home import home
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

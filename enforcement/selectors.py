@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import SECTIONS_BY_DEPARTMENT, SECTOR_BY_DEPARTMENT, Department, Section
 from accounts.scope import Scope
 from campaign.models import ChecklistItem
+from core.regions import within_region
 from inspections.models import Finding, Inspection
 from institutions.models import Institution
-from institutions.selectors import within_region
 from personnel.selectors import institution_compliance, results_q
 
 from .models import EnforcementAction

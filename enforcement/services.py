@@ -23,9 +23,9 @@ from accounts.models import AuditEvent
 from accounts.roles import Section
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
+from core.text import control_character_message
 from inspections.models import Finding, Inspection
 from institutions.models import Institution
-from ops.text import control_character_message
 from personnel.selectors import institution_compliance
 
 from .models import EnforcementAction

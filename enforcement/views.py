@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.paging import NarrowPaginator
 from accounts.scope import get_in_scope_or_404
+from core.paging import NarrowPaginator
+from core.text import small_int
 from inspections.models import Finding, Inspection
 from institutions.selectors import institution_list, region_list
-from ops.text import small_int
 
 from . import selectors, services
 from .forms import ActionForm, WithdrawForm

@@ -9,11 +9,17 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from ops import kept as kept_copies
+from core import kept as kept_copies
 
 
 def changed_key(province: str) -> str:
     return kept_copies.key("fees", "changed", province or "all")
+
+
+def on_institutions_moved(sender, *, county_codes: Iterable[str], **kwargs) -> None:
+    """Institutions moved county or sector (institutions.signals): their charges are counted
+    by both in the kept figures."""
+    fees_changed(county_codes)
 
 
 def fees_changed(county_codes: Iterable[str]) -> None:

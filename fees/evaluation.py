@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
 from campaign.models import FEE_RECTIFY_DAYS_DEFAULT, Campaign, FeeRule
-from institutions.models import province_of
-from institutions.tabular.bulk import insert_with_history
+from core.models import province_of
+from tabular.bulk import insert_with_history
 
 from . import rules
 from .changes import fees_changed
@@ -246,8 +246,8 @@ def fee_records_reevaluate(*, campaign: Campaign, actor) -> Changes:
     """After the campaign's rule table changed: re-check its charges with its rules and say
     what changed.
 
-    Called by `manage.py reevaluate_fees`; campaign.services.fee_rules_update should call
-    it after saving the rules (see the report of [complaints-fees]).
+    Called by `manage.py reevaluate_fees` and, through the campaign's `fee_rules_changed`
+    signal, by the fee-rule page in the transaction that saves the rules.
     """
     changes = evaluate_records(
         open_records(campaign).iterator(chunk_size=2000),
@@ -262,3 +262,8 @@ def fee_records_reevaluate(*, campaign: Campaign, actor) -> Changes:
         detail=changes.summary(),
     )
     return changes
+
+
+def on_fee_rules_changed(sender, *, campaign: Campaign, actor, **kwargs) -> Changes:
+    """The campaign's fee rule table was saved (campaign.signals): re-check at once."""
+    return fee_records_reevaluate(campaign=campaign, actor=actor)

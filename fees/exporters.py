@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inspections.models import Finding
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .models import FeeViolation, Refund
 

@@ -4,7 +4,7 @@
 scale a province's 2 million charges and 164,000 violations, about 1.5 s, and even the
 largest county's 70,000 charges take 0.7 s through the same joins. Here the province is
 added up once, grouped by county and sector (the two things a scope narrows fee rows by),
-and kept (ops/kept.py); each viewer's figures are the rows of their own scope and region
+and kept (core/kept.py); each viewer's figures are the rows of their own scope and region
 from the copy, summed, with the time they were counted. Exports and the city summary keep
 reading `fee_figures` live: a document's summary must agree with the rows below it.
 """
@@ -20,8 +20,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.scope import Scope
+from core import kept as kept_copies
 from institutions.models import Institution
-from ops import kept as kept_copies
 
 from .changes import changed_key
 from .models import FeeRecord, FeeViolation, Refund
@@ -174,7 +174,7 @@ def kept_fee_figures(scope: Scope, region_prefix: str = "") -> dict:
     shows it, from the copy of its province, with the time they were counted."""
     scope.require(PERMISSION)
     today = timezone.localdate()
-    provinces = {g.prefix[:2] for g in scope.grants_for(PERMISSION)}
+    provinces = {code[:2] for code in scope.provinces(PERMISSION)}
     if len(region_prefix) >= 2:
         province = region_prefix[:2]
     else:  # the whole scope: its province's copy, unless the grants span several

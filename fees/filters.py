@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from institutions.selectors import within_region
+from core.regions import within_region
 
 from .models import FeeRecord, FeeViolation
 from .selectors import OVERDUE, UNSETTLED, overdue_q

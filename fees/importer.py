@@ -1,6 +1,6 @@
 """The fee list importer: the national platform's or an institution's charge sheet → FeeRecords.
 
-It rides the register's machinery (institutions/tabular): the same preview, row errors,
+It rides the register's machinery (tabular): the same preview, row errors,
 all-or-nothing write and exit codes as the institution import. A row's institution is
 found by its credit code among the institutions the importing user may import for; one
 outside the scope reads exactly like an unknown code.
@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from accounts.scope import scope_for
 from institutions.importers import parse_credit_code
 from institutions.models import Institution
-from institutions.tabular.bulk import insert_with_history
-from institutions.tabular.importer import Column, Importer, Plan, PlannedRow, RowError
-from institutions.tabular.reading import (
+from tabular.bulk import insert_with_history
+from tabular.importer import Column, Importer, Plan, PlannedRow, RowError
+from tabular.reading import (
     CellError,
     parse_bool,
     parse_date,
@@ -236,7 +236,7 @@ def _show(value) -> str:
 
 def template_xlsx() -> bytes:
     """The import template: the header row and one example row."""
-    from institutions.tabular.export import ListExporter
+    from tabular.export import ListExporter
 
     class Template(ListExporter):
         sheet_title = "收费记录"

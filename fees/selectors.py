@@ -21,9 +21,7 @@ from accounts.scope import Scope
 from inspections.models import Finding
 from inspections.selectors import finding_list
 from inspections.selectors import overdue_q as finding_overdue_q
-from institutions.models import ImportRun
 
-from .importer import IMPORT_PERMISSION, KIND
 from .models import FeeRecord, FeeViolation, Refund
 
 ZERO = Decimal("0.00")
@@ -81,13 +79,6 @@ def refund_list(*, scope: Scope, permission: str = "fees.view") -> QuerySet:
 
 def overdue_q() -> Q:
     return Q(deadline__lt=timezone.localdate()) & ~Q(status__in=FeeViolation.DONE)
-
-
-def import_run_list(*, scope: Scope, user) -> QuerySet:
-    """A fee import run is its uploader's own, as the register's runs are."""
-    scope.require(IMPORT_PERMISSION)
-    scope.require("fees.view")
-    return ImportRun.objects.filter(created_by=user, kind=KIND).select_related("created_by")
 
 
 def violation_figures(violations: QuerySet) -> dict:

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_import, views_ledger
+from tabular.views import import_urls
+
+from . import views, views_ledger
 
 app_name = "fees"
 urlpatterns = [
@@ -17,17 +19,5 @@ urlpatterns = [
     path(
         "violations/<int:pk>/reopen/", views.ViolationReopenView.as_view(), name="violation_reopen"
     ),
-    path("import/", views_import.FeeImportView.as_view(), name="import"),
-    path("import/template/", views_import.FeeImportTemplateView.as_view(), name="import_template"),
-    path("import/<int:pk>/", views_import.FeeImportRunView.as_view(), name="import_run"),
-    path(
-        "import/<int:pk>/confirm/",
-        views_import.FeeImportRunConfirmView.as_view(),
-        name="import_run_confirm",
-    ),
-    path(
-        "import/<int:pk>/errors/",
-        views_import.FeeImportRunErrorsView.as_view(),
-        name="import_run_errors",
-    ),
+    *import_urls("fees"),
 ]

@@ -11,8 +11,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.paging import NarrowPaginator
 from accounts.scope import Scope, get_in_scope_or_404
+from core.paging import NarrowPaginator
 from institutions.models import Institution
 from institutions.selectors import institution_list, region_list
 

@@ -8,8 +8,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.paging import NarrowPaginator
-from institutions.tabular.download import ledger_download, title_region_name
+from core.paging import NarrowPaginator
+from tabular.download import ledger_download, title_region_name
 
 from . import selectors
 from .exporters import FeeLedger

@@ -33,9 +33,9 @@ from rest_framework.response import Response
 
 from accounts.roles import Department
 from accounts.scope import scope_for
-from api.viewsets import ScopedViewSetMixin, service_errors
-from institutions.selectors import within_region
-from ops.text import MULTILINE_STYLE
+from accounts.viewsets import ScopedViewSetMixin, service_errors
+from core.regions import within_region
+from core.text import MULTILINE_STYLE
 
 from . import selectors, services
 from .models import Answer, Evidence, Finding, Inspection, RectificationTask, Round
@@ -232,7 +232,7 @@ class FindingDetailSerializer(serializers.ModelSerializer):
 
 class FindingReportSerializer(serializers.Serializer):
     # Free text over several lines: the textarea style is what lets line breaks through
-    # the control-character rule (ops/text.py).
+    # the control-character rule (core/text.py).
     note = serializers.CharField(
         max_length=2000,
         help_text=_("整改情况"),

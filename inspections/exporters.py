@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Department, Section
 from campaign.models import ChecklistItem
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .models import Finding
 from .selectors import effective_deadline

@@ -29,7 +29,7 @@ class Round(models.Model):
     )
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     region = models.ForeignKey(
-        "institutions.Region",
+        "core.Region",
         on_delete=models.PROTECT,
         related_name="rounds",
         verbose_name=_("地区"),

@@ -25,8 +25,8 @@ from accounts.roles import SECTOR_BY_DEPARTMENT
 from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem
 from campaign.selectors import checklist_items_for
+from core.text import control_character_message
 from institutions.models import Institution
-from ops.text import control_character_message
 
 from .models import Answer, Finding, Inspection, RectificationTask, Round
 from .selectors import screening_phase_deadline
@@ -96,11 +96,7 @@ def _start_round(*, institution: Institution, scope: Scope, campaign: Campaign, 
         found = Round.objects.filter(pk__in=assigned, campaign=campaign).first()
         if found is not None:
             return found
-        levels = {
-            g.region_level
-            for g in scope.grants_for("inspections.change")
-            if institution.county_id.startswith(g.prefix)
-        }
+        levels = scope.levels_covering("inspections.change", institution.county_id)
         level = next(
             (
                 lv

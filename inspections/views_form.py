@@ -19,8 +19,8 @@ from django.views import View
 from accounts.mixins import ScopedViewMixin
 from accounts.roles import Section
 from accounts.scope import get_in_scope_or_404
+from core.text import JsonRefused, parse_json, small_int
 from institutions.selectors import institution_list
-from ops.text import JsonRefused, parse_json, small_int
 
 from . import amendments, evidence, selectors, services
 from .models import Answer, Evidence, Inspection

@@ -16,12 +16,13 @@ from django.views.generic import TemplateView
 from django_filters import rest_framework as filters
 
 from accounts.mixins import ScopedViewMixin
-from accounts.paging import NarrowPaginator
 from accounts.roles import Department, Section
 from accounts.scope import Scope, get_in_scope_or_404
 from campaign.models import ChecklistItem
-from institutions.selectors import region_list, within_region
-from institutions.tabular.download import ledger_download, title_region_name
+from core.paging import NarrowPaginator
+from core.regions import within_region
+from institutions.selectors import region_list
+from tabular.download import ledger_download, title_region_name
 
 from . import selectors, services
 from .exporters import ProblemLedger

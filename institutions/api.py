@@ -14,11 +14,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.scope import get_in_scope_or_404, scope_for
-from api.viewsets import ScopedViewSetMixin, service_errors
+from accounts.viewsets import ScopedViewSetMixin, service_errors
+from core.models import Region
 
 from . import selectors, services
 from .filters import InstitutionFilterSet
-from .models import Institution, Region, Site
+from .models import Institution, Site
 
 
 class RegionSerializer(serializers.ModelSerializer):

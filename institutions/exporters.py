@@ -12,8 +12,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tabular.export import ListExporter
+
 from .importers import CATEGORY_LABELS, COLUMNS, SECTOR_LABELS, STATUS_LABELS
-from .tabular.export import ListExporter
 
 _WIDTHS = {
     "name": 34,

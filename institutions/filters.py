@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from accounts.roles import Sector
+from core.regions import within_region
 
 from .models import Institution
 
@@ -35,6 +36,4 @@ class InstitutionFilterSet(filters.FilterSet):
         )
 
     def filter_region(self, queryset, name, value):
-        from .selectors import within_region  # here: selectors imports this module
-
         return within_region(queryset, value, path="county__code")

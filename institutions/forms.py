@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import Institution, Region, Site, normalize_credit_code, validate_credit_code
+from core.models import Region
+
+from .models import Institution, Site, normalize_credit_code, validate_credit_code
 from .services import INSTITUTION_FIELDS, SITE_FIELDS
 
 

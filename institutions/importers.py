@@ -15,12 +15,10 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from accounts.roles import Sector
 from accounts.scope import scope_for
-
-from .models import Institution, Region
-from .services import institutions_moved
-from .tabular.bulk import insert_with_history
-from .tabular.importer import Column, Importer, Plan, PlannedRow, RowError
-from .tabular.reading import (
+from core.models import Region
+from tabular.bulk import insert_with_history
+from tabular.importer import Column, Importer, Plan, PlannedRow, RowError
+from tabular.reading import (
     CellError,
     choice_parser,
     clean_code,
@@ -29,6 +27,9 @@ from .tabular.reading import (
     parse_decimal,
     parse_int,
 )
+
+from .models import Institution
+from .services import institutions_moved
 
 CATEGORY_WORDS = {
     "学科类": Institution.Category.SUBJECT,

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.scope import Scope
+from core.models import Region
 
 from .filters import InstitutionFilterSet
-from .models import ImportRun, Institution, Region, Site
+from .models import Institution, Site
 
 
 def institution_list(
@@ -155,16 +156,6 @@ def institution_history(*, institution: Institution, limit: int = 50) -> list[Hi
     entries += _entries(sites, Site, lambda r: _("培训场所“%(name)s”") % {"name": r.name}, regions)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
-
-
-def import_run_list(*, scope: Scope, user, kind: str = ImportRun.Kind.INSTITUTIONS) -> QuerySet:
-    """Import runs are the uploader's own: a run shows rows of a file only they sent.
-
-    One register's pages list and open only that register's runs (staff lists and fee
-    records go through the same machinery with their own pages).
-    """
-    scope.require("institutions.import")
-    return ImportRun.objects.filter(created_by=user, kind=kind).select_related("created_by")
 
 
 def within_region(queryset: QuerySet, code: str, *, path: str) -> QuerySet:

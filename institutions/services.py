@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import scope_for
+from core.models import Region
 
-from .models import Institution, Region, Site, normalize_credit_code
+from . import signals
+from .models import Institution, Site, normalize_credit_code
 
 
 @dataclass
@@ -223,11 +225,9 @@ def institution_update(
 
 
 def institutions_moved(county_codes: set[str]) -> None:
-    """An institution moved county or sector: the kept fee figures, grouped by both, count
-    its charges in the wrong place until they are added up again."""
-    from fees.changes import fees_changed  # fees builds on institutions, not the reverse
-
-    fees_changed(county_codes)
+    """An institution moved county or sector: figures kept by county or sector above this
+    app (fees' kept copies) count its rows in the wrong place until added up again."""
+    signals.institutions_moved.send(sender=Institution, county_codes=set(county_codes))
 
 
 def _attname(name: str) -> str:

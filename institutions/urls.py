@@ -1,5 +1,7 @@
 from django.urls import path
 
+from tabular.views import import_urls
+
 from . import views, views_import
 
 app_name = "institutions"
@@ -12,17 +14,5 @@ urlpatterns = [
     path("sites/<int:pk>/edit/", views.SiteUpdateView.as_view(), name="site_edit"),
     path("sites/<int:pk>/delete/", views.SiteDeleteView.as_view(), name="site_delete"),
     path("export/", views_import.InstitutionExportView.as_view(), name="export"),
-    path("import/", views_import.ImportView.as_view(), name="import"),
-    path("import/template/", views_import.ImportTemplateView.as_view(), name="import_template"),
-    path("import/<int:pk>/", views_import.ImportRunView.as_view(), name="import_run"),
-    path(
-        "import/<int:pk>/confirm/",
-        views_import.ImportRunConfirmView.as_view(),
-        name="import_run_confirm",
-    ),
-    path(
-        "import/<int:pk>/errors/",
-        views_import.ImportRunErrorsView.as_view(),
-        name="import_run_errors",
-    ),
+    *import_urls("institutions"),
 ]

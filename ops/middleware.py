@@ -11,9 +11,10 @@ from django.template import loader
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
+from core.logs import hiding_given, request_id_var, request_values
+from core.text import control_character_message
+
 from .health import healthz
-from .logs import hiding_given, request_id_var, request_values
-from .text import control_character_message
 
 logger = logging.getLogger("anquan.request")
 
@@ -55,7 +56,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         try:
             # Anything logged while the request runs (an exception quoting a filter value)
-            # has the request's own values taken out (ops/logs.py).
+            # has the request's own values taken out (core/logs.py).
             with hiding_given(lambda: request_values(request)):
                 response = self.get_response(request)
             response["X-Request-ID"] = request_id
@@ -98,7 +99,7 @@ class InputCheckMiddleware:
     directly has no form to refuse it. Query values and file names are single-line; form
     values may keep tab and line breaks (a textarea), and the forms then apply the
     single-line rule to their single-line fields with a message beside the field. JSON
-    bodies are read with the same limits by ops.text.parse_json (the API's parser, the
+    bodies are read with the same limits by core.text.parse_json (the API's parser, the
     inspection form's autosave). A value captured from the path (`<str:code>`) that
     carries one is the same 404 as a missing row.
     """

@@ -12,7 +12,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from accounts.scope import scope_for
-from institutions.selectors import within_region
+from core.regions import within_region
 
 from . import selectors
 from .models import BackgroundCheck, Dismissal, StaffMember

@@ -6,10 +6,10 @@ class PersonnelConfig(AppConfig):
     verbose_name = "从业人员"
 
     def ready(self):
-        # The shared import pipeline (institutions/tabular/runs.py) looks importers up by
-        # the run's kind; staff lists and check results join it here.
-        from institutions.tabular import runs
+        # The one import flow (tabular) serves staff lists and check results by their specs.
+        from tabular.specs import register_import
 
-        from .importers import IMPORT_KINDS
+        from . import imports
 
-        runs.IMPORTERS.update(IMPORT_KINDS)
+        register_import(imports.STAFF_SPEC)
+        register_import(imports.RESULTS_SPEC)

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.scope import Scope
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from . import selectors
 from .importers import POST_LABELS, RESULT_COLUMNS, RESULT_HEADERS, STAFF_COLUMNS

@@ -1,7 +1,7 @@
 """Staff lists and public security's check results, through the shared import pipeline.
 
 Same preview, row errors and all-or-nothing write as the institution import
-(institutions/tabular). ID numbers appear in previews and error reasons only masked; the
+(tabular). ID numbers appear in previews and error reasons only masked; the
 uploaded file itself is deleted once the run is finished (personnel/imports.py).
 """
 
@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts.scope import scope_for
+from core import crypto
 from institutions.importers import clean_number_text, parse_credit_code
 from institutions.models import Institution
-from institutions.tabular.bulk import insert_with_history
-from institutions.tabular.importer import Column, Importer, Plan, PlannedRow, RowError
-from institutions.tabular.reading import (
+from tabular.bulk import insert_with_history
+from tabular.importer import Column, Importer, Plan, PlannedRow, RowError
+from tabular.reading import (
     CellError,
     choice_parser,
     clean_code,
@@ -29,13 +30,8 @@ from institutions.tabular.reading import (
     parse_date,
 )
 
-from . import crypto, selectors, services
+from . import selectors, services
 from .models import BackgroundCheck, Category, Post, StaffMember
-
-IMPORT_KINDS = {
-    "staff": "personnel.importers.StaffImporter",
-    "check_results": "personnel.importers.CheckResultImporter",
-}
 
 POST_WORDS = {
     "教师": Post.TEACHER,

@@ -1,7 +1,7 @@
 """Staff of institutions, criminal-record checks with public security, and dismissals (§三).
 
 A staff member's resident ID number is never stored in clear: `id_cipher` holds it
-encrypted, `id_hash` a keyed hash for lookups (personnel/crypto.py). A person has one row
+encrypted, `id_hash` a keyed hash for lookups (core/crypto.py). A person has one row
 per institution they work for: someone may really work at two, and refusing a number
 registered anywhere would tell any county officer whether a person works anywhere in the
 province. Checks belong to the row; a vetting officer sees a person's other rows in scope.
@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import crypto
+from core import crypto
 
 
 class Post(models.TextChoices):
@@ -146,7 +146,7 @@ class CheckBatch(models.Model):
         STALE = "stale", _("从未查询或查询已超期")
 
     region = models.ForeignKey(
-        "institutions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地区")
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地区")
     )
     institution = models.ForeignKey(
         "institutions.Institution",

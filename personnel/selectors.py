@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -20,9 +18,9 @@ from django.utils import timezone
 from accounts.roles import Section
 from accounts.scope import Scope
 from campaign.models import Campaign, Phase
+from core.regions import within_region
+from core.text import small_int
 from institutions.models import Institution
-from institutions.selectors import within_region
-from ops.text import small_int
 
 from .models import BackgroundCheck, CheckBatch, Dismissal, StaffMember
 
@@ -60,7 +58,7 @@ def other_records(*, scope: Scope, staff: StaffMember) -> list[StaffMember]:
 
 def staff_by_id_number(qs: QuerySet, number: str) -> QuerySet:
     """Exact lookup by the keyed hash (the number itself is never stored)."""
-    from . import crypto
+    from core import crypto
 
     return qs.filter(id_hash=crypto.hash_id(crypto.normalize_id(number)))
 
@@ -94,24 +92,15 @@ def results_q(scope: Scope, *, path: str) -> Q:
 
     `path` leads to the institution (e.g. "staff__institution").
     """
-    parts = [
-        Q(**{f"{path}__county__code__startswith": g.prefix})
-        for g in scope.grants_for("staff.view")
-        if Section.STAFF in g.sections
-    ]
-    return reduce(or_, parts) if parts else Q(pk__in=[])
+    return scope.q("staff.view", region=f"{path}__county__code", section=Section.STAFF)
 
 
 def can_see_results(scope: Scope, institution: Institution) -> bool:
-    return any(
-        institution.county_id.startswith(g.prefix)
-        for g in scope.grants_for("staff.view")
-        if Section.STAFF in g.sections
-    )
+    return scope.covers_region("staff.view", institution.county_id, section=Section.STAFF)
 
 
 def sees_any_results(scope: Scope) -> bool:
-    return any(Section.STAFF in g.sections for g in scope.grants_for("staff.view"))
+    return Section.STAFF in scope.sections("staff.view")
 
 
 def check_list(*, scope: Scope, permission: str = "staff.view") -> QuerySet:

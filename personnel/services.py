@@ -23,9 +23,11 @@ from accounts.roles import Role
 from accounts.scope import Scope
 from campaign.models import DISMISSAL_DAYS_DEFAULT
 from campaign.selectors import campaign_in_force
-from institutions.models import Institution, Region, province_of
+from core import crypto
+from core.models import Region, province_of
+from institutions.models import Institution
 
-from . import crypto, selectors
+from . import selectors
 from .models import BackgroundCheck, Category, CheckBatch, Dismissal, Post, StaffMember
 
 STAFF_FIELDS = [
@@ -338,7 +340,7 @@ def clean_evidence(data: bytes, *, filename: str = "") -> tuple[bytes, str]:
     """
     kind = _evidence_kind(data)
     if kind == "pdf":
-        from institutions.tabular.pdf_check import check_pdf
+        from tabular.pdf_check import check_pdf
 
         try:
             check_pdf(data)

@@ -1,4 +1,5 @@
-"""Background steps of a large staff or check-result import. Thin: an id in, a service called."""
+"""Background steps of a large staff or check-result import, under the names messages queued
+before the one flow carry; new runs go to tabular/tasks.py. Thin: an id in, a service called."""
 
 from celery import shared_task
 from django.utils import translation

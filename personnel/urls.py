@@ -1,6 +1,10 @@
 from django.urls import path
 
+from tabular.views import ImportSampleView, ImportView, import_urls
+
 from . import views, views_checks
+
+RESULTS = ("check_results",)
 
 app_name = "personnel"
 urlpatterns = [
@@ -10,13 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.StaffUpdateView.as_view(), name="edit"),
     path("<int:pk>/reveal/", views.StaffRevealView.as_view(), name="reveal"),
     path("export/", views.LedgerExportView.as_view(), name="export"),
-    path("import/", views.ImportView.as_view(), name="import"),
-    path("import/template/", views.ImportTemplateView.as_view(), name="import_template"),
-    path("import/<int:pk>/", views.ImportRunView.as_view(), name="import_run"),
-    path(
-        "import/<int:pk>/confirm/", views.ImportRunConfirmView.as_view(), name="import_run_confirm"
-    ),
-    path("import/<int:pk>/errors/", views.ImportRunErrorsView.as_view(), name="import_run_errors"),
+    *import_urls("staff", "check_results"),
     path("checks/", views_checks.BatchListView.as_view(), name="batches"),
     path("checks/new/", views_checks.BatchCreateView.as_view(), name="batch_create"),
     path("checks/<int:pk>/", views_checks.BatchDetailView.as_view(), name="batch"),
@@ -26,8 +24,10 @@ urlpatterns = [
         views_checks.BatchFullExportView.as_view(),
         name="batch_export_full",
     ),
-    path("checks/results/import/", views.ResultImportView.as_view(), name="result_import"),
-    path("checks/results/template/", views.ResultTemplateView.as_view(), name="result_template"),
+    path("checks/results/import/", ImportView.as_view(kinds=RESULTS), name="result_import"),
+    path(
+        "checks/results/template/", ImportSampleView.as_view(kinds=RESULTS), name="result_template"
+    ),
     path("checks/requests/<int:pk>/result/", views_checks.ResultView.as_view(), name="result"),
     path("dismissals/", views_checks.DismissalListView.as_view(), name="dismissals"),
     path("dismissals/<int:pk>/", views_checks.DismissalView.as_view(), name="dismissal"),

@@ -1,9 +1,10 @@
-"""Staff registry pages: list, detail, create/edit, one-record reveal, ledger, import."""
+"""Staff registry pages: list, detail, create/edit, one-record reveal, ledger (the import's
+pages are the one flow in tabular/views.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -11,16 +12,15 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.paging import NarrowPaginator
 from accounts.scope import get_in_scope_or_404
+from core import crypto
+from core.paging import NarrowPaginator
+from core.text import small_int
 from institutions.selectors import institution_list, region_list
-from institutions.tabular.download import XLSX, download, ledger_download, title_region_name
-from institutions.tabular.upload import MAX_UPLOAD_BYTES
-from institutions.views_import import ImportErrorsExport
-from ops.text import small_int
+from tabular.download import ledger_download, title_region_name
 
-from . import crypto, imports, selectors, services
-from .exporters import VettingLedger, result_template_xlsx, staff_template_xlsx
+from . import selectors, services
+from .exporters import VettingLedger
 from .forms import RevealForm, StaffForm
 from .models import Post, StaffMember
 
@@ -215,111 +215,3 @@ class LedgerExportView(ScopedViewMixin, View):
 
 
 # -- imports ---------------------------------------------------------------------------
-
-
-def _can_import(scope, kind: str) -> bool:
-    return scope.can("staff.change") if kind == imports.STAFF else selectors.can_record(scope)
-
-
-class ImportView(ScopedViewMixin, TemplateView):
-    """Upload a staff list (kind "staff") or public security's results ("check_results")."""
-
-    permission = "staff.view"
-    template_name = "personnel/import.html"
-    kind = imports.STAFF
-
-    def get(self, request, *args, **kwargs):
-        if not _can_import(self.scope, self.kind):
-            raise PermissionDenied
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            kind=self.kind,
-            recent=imports.run_list(user=self.request.user).filter(kind=self.kind)[:10],
-            max_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
-            **kwargs,
-        )
-
-    def post(self, request, *args, **kwargs):
-        if not _can_import(self.scope, self.kind):
-            raise PermissionDenied
-        upload = request.FILES.get("file")
-        error = None
-        if upload is None:
-            error = _("请选择要上传的文件")
-        elif upload.size > MAX_UPLOAD_BYTES:
-            error = _("文件过大，上限为 %(limit)d MB") % {"limit": MAX_UPLOAD_BYTES // 1024 // 1024}
-        else:
-            try:
-                run = imports.run_create(
-                    actor=request.user, kind=self.kind, file_name=upload.name, data=upload.read()
-                )
-            except ValidationError as exc:
-                error = "；".join(exc.messages)
-        if error:
-            context = self.get_context_data(upload_error=error)
-            return render(request, self.template_name, context, status=400)
-        imports.check_now_or_later(run)
-        return redirect("personnel:import_run", pk=run.pk)
-
-
-class ResultImportView(ImportView):
-    kind = imports.CHECK_RESULTS
-
-
-class ImportRunView(ScopedViewMixin, TemplateView):
-    permission = "staff.view"
-    template_name = "personnel/import_run.html"
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["personnel/_import_run_status.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        run = get_in_scope_or_404(imports.run_list(user=self.request.user), pk=self.kwargs["pk"])
-        errors = run.report.get("errors", [])
-        return super().get_context_data(
-            run=run, errors=errors[:500], more_errors=len(errors) > 500, **kwargs
-        )
-
-
-class ImportRunConfirmView(ScopedViewMixin, View):
-    permission = "staff.view"
-
-    def post(self, request, pk):
-        from institutions.tabular import runs
-
-        run = get_in_scope_or_404(imports.run_list(user=request.user), pk=pk)
-        if not _can_import(self.scope, run.kind):
-            raise PermissionDenied
-        if not run.file or not runs.import_run_confirm(run=run, actor=request.user):
-            messages.error(request, _("这次导入不能确认：请先修正错误并重新上传，或它已经确认过"))
-        else:
-            imports.write_now_or_later(run)
-        return redirect("personnel:import_run", pk=run.pk)
-
-
-class ImportRunErrorsView(ScopedViewMixin, View):
-    permission = "staff.view"
-
-    def get(self, request, pk):
-        run = get_in_scope_or_404(imports.run_list(user=request.user), pk=pk)
-        return download(ImportErrorsExport(run).to_xlsx(), f"导入错误清单-{run.pk}.xlsx", XLSX)
-
-
-class ImportTemplateView(ScopedViewMixin, View):
-    permission = "staff.change"
-
-    def get(self, request):
-        return download(staff_template_xlsx(), "从业人员导入模板.xlsx", XLSX)
-
-
-class ResultTemplateView(ScopedViewMixin, View):
-    permission = "staff.view"
-
-    def get(self, request):
-        if not selectors.can_record(self.scope):
-            raise PermissionDenied
-        return download(result_template_xlsx(), "犯罪记录查询结果模板.xlsx", XLSX)

@@ -17,10 +17,10 @@ from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
 from accounts.scope import get_in_scope_or_404
-from institutions.models import Region
+from core.models import Region
+from core.text import small_int
 from institutions.selectors import institution_list, region_list
-from institutions.tabular.download import XLSX, download
-from ops.text import small_int
+from tabular.download import XLSX, download
 
 from . import selectors, services
 from .exporters import BatchSheet

@@ -25,9 +25,10 @@ from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem, Phase
 from campaign.selectors import campaign_list, campaign_scope, upcoming_deadlines
 from clock.models import JobRun, QuotaFlag, RegionOverdue
+from core import kept as kept_copies
+from core.models import Region
 from inspections.models import Finding, Inspection, Round
-from institutions.models import Institution, Region
-from ops import kept as kept_copies
+from institutions.models import Institution
 from sampling.selectors import quota_status, sampling_rounds
 
 from .portable import portable_rows
@@ -288,9 +289,7 @@ class Facts:
         """Only the rows of counties and sectors inside the scope and the region, and the
         problems of the scope's sections: the same rule `Scope.institutions` applies in SQL."""
         sections = scope.sections(PERMISSION)
-        whole = set(Section.values) <= sections and any(
-            prefix.startswith(g.prefix) and g.sector is None for g in scope.grants_for(PERMISSION)
-        )
+        whole = set(Section.values) <= sections and scope.covers_every_sector(PERMISSION, prefix)
         if whole:
             # A grant covers the whole region, every sector and section (province and city
             # staff): only the region narrows, a string test per row.
@@ -379,7 +378,7 @@ def live_facts(
 # -- the province's figures, precomputed ------------------------------------------------
 
 # A province's figures take about a second to add up at 120,000 institutions and 500,000
-# inspections, its largest city's half a second. They are kept (ops/kept.py), whole-province
+# inspections, its largest city's half a second. They are kept (core/kept.py), whole-province
 # and every section, for SUMMARY_MAX_AGE; each viewer gets the rows of their own scope from
 # the copy, and the page says how old it is.
 SUMMARY_MAX_AGE = kept_copies.MAX_AGE

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Section, Sector
 from campaign.models import ChecklistItem
 from institutions.models import Institution
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .dashboards import SEVERITIES, Board, first_screened
 

@@ -21,8 +21,8 @@ from accounts.mixins import ScopedViewMixin
 from accounts.roles import Sector
 from accounts.scope import Scope
 from campaign.models import ChecklistItem, Phase
-from institutions.models import Region
-from institutions.tabular.download import ledger_download
+from core.models import Region
+from tabular.download import ledger_download
 
 from . import dashboards
 from .dashboards import PERMISSION, Board, Figures

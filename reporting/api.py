@@ -12,8 +12,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import SUMMARY_SECTION_DEPARTMENTS
-from api.viewsets import ScopedViewSetMixin, service_errors
-from ops.text import MULTILINE_STYLE
+from accounts.viewsets import ScopedViewSetMixin, service_errors
+from core.text import MULTILINE_STYLE
 
 from . import selectors_summary as selectors
 from . import services_summary as services

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign
-from institutions.models import Region
-from institutions.tabular.export import ListExporter, xml_text
+from core.models import Region
+from tabular.export import ListExporter, xml_text
 
 from .models import CitySummary
 from .selectors_sections import SectionView, section_views

@@ -20,11 +20,11 @@ from accounts.scope import Scope
 from accounts.selectors import primary_grant
 from campaign.models import Campaign, PublicityActivity
 from campaign.selectors import campaign_list, publicity_list
+from core.models import Region
+from core.text import small_int
 from inspections.models import Finding, Inspection, Round
 from inspections.selectors import inspection_list
-from institutions.models import Region
-from institutions.tabular.export import ListExporter
-from ops.text import small_int
+from tabular.export import ListExporter
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from accounts.roles import Department
 from accounts.scope import Scope
 from enforcement.models import EnforcementAction
 from enforcement.selectors import action_list
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .exporters import LedgerFilters, _title, ledger_filters
 

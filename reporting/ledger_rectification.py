@@ -16,7 +16,7 @@ from accounts.roles import Department
 from accounts.scope import Scope
 from inspections.models import Finding, Round
 from inspections.selectors import overdue_q, task_list
-from institutions.tabular.export import ListExporter
+from tabular.export import ListExporter
 
 from .exporters import LedgerFilters, _title, ledger_filters
 

@@ -3,7 +3,7 @@
 Each entry names the export view, the permission it needs, which of the common filters
 (region, period, sector, status) it understands under the query names that view reads, and
 the function that builds its exporter from (scope, user, query) with no request: the export
-view and a background run (institutions/tabular/export_runs.py) call the same one, so a
+view and a background run (tabular/export_runs.py) call the same one, so a
 ledger reads alike however it is fetched. The page shows only the entries the user's role
 holds; the builders scope the rows.
 """
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Sector
 from accounts.scope import Scope
-from ops.text import small_int
+from core.text import small_int
 
 
 def _institution_statuses():
@@ -234,7 +234,7 @@ class Ledger:
 
 
 def _region_in_scope(scope: Scope, permission: str, code: str) -> bool:
-    from institutions.models import Region
+    from core.models import Region
 
     return scope.covers_region(permission, code) and Region.objects.filter(code=code).exists()
 
@@ -329,7 +329,7 @@ def ledger_by_key(key: str) -> Ledger | None:
 
 def region_names(queries) -> dict[str, str]:
     """Code → name of the regions these queries name (public reference data), one query."""
-    from institutions.models import Region
+    from core.models import Region
 
     codes = {QueryDict(q).get("region", "").strip()[:6] for q in queries} - {""}
     return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))

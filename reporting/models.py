@@ -87,7 +87,7 @@ class CitySummary(models.Model):
         verbose_name=_("专项行动"),
     )  # fmt: skip
     city = models.ForeignKey(
-        "institutions.Region", on_delete=models.PROTECT, related_name="+",
+        "core.Region", on_delete=models.PROTECT, related_name="+",
         limit_choices_to={"level": "city"}, verbose_name=_("市"),
     )  # fmt: skip
     status = models.CharField(

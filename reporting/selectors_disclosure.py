@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.roles import Section
 from accounts.scope import Scope
 from campaign.models import Campaign
+from core.models import Region
 from enforcement.models import EnforcementAction
 from inspections.models import Finding, Inspection
-from institutions.models import Institution, Region
+from institutions.models import Institution
 from sampling.models import Draw
 
 from .models import Publication
@@ -39,7 +40,7 @@ def published_campaigns() -> list[Campaign]:
 
 def campaigns_to_publish(scope: Scope):
     """The campaigns of the provinces this user decides for (none without the right)."""
-    codes = [g.region_code for g in scope.grants_for(PERMISSION)]
+    codes = scope.region_codes(PERMISSION)
     return Campaign.objects.filter(province_id__in=codes).order_by("-starts_on", "-id")
 
 

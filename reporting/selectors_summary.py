@@ -21,14 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Department, Role, Section
-from accounts.scope import Grant, Scope
+from accounts.scope import Scope
 from campaign.models import Campaign, ChecklistItem, Phase
 from campaign.selectors import Behind, campaign_list, publicity_list
 from complaints.models import Case, Referral
+from core.models import Region
 from enforcement.models import EnforcementAction
 from enforcement.selectors import action_list, counted
 from fees.selectors import fee_figures
-from institutions.models import Institution, Region
+from institutions.models import Institution
 from personnel.models import BackgroundCheck, Dismissal, StaffMember
 from personnel.selectors import dismissal_list
 from progress.dashboards import county_figures, live_facts
@@ -174,7 +175,7 @@ def summary_behind(campaign: Campaign, scope: Scope) -> dict:
 
 def city_scope(city: Region) -> Scope:
     """What a city education officer of this city sees: the figures' reading scope."""
-    return Scope([Grant(Role.CITY_STAFF, city.code, "city", Department.EDUCATION)])
+    return Scope.for_region(Role.CITY_STAFF, city.code, department=Department.EDUCATION)
 
 
 ROW_KEYS = (

@@ -23,7 +23,7 @@ PERMISSION = "summary.review"
 
 def may_publish(scope: Scope, campaign: Campaign) -> bool:
     """Province staff of the campaign's own province."""
-    return any(g.region_code == campaign.province_id for g in scope.grants_for(PERMISSION))
+    return scope.holds_at(PERMISSION, campaign.province_id)
 
 
 def _require(scope: Scope, campaign: Campaign) -> None:

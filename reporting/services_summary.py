@@ -28,8 +28,8 @@ from accounts.roles import (
 )
 from accounts.scope import Scope
 from campaign.models import Campaign
-from institutions.models import Region
-from ops.text import control_character_message
+from core.models import Region
+from core.text import control_character_message
 
 from .models import CitySummary, SummaryEvent, SummarySection, SummarySubmission
 from .selectors_sections import department_name, frozen_sections

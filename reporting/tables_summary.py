@@ -4,7 +4,7 @@ figures JSON that the page, the Word and PDF documents and the roll-ups share.""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy  # spelled out: makemessages misses `_l`
 
 from accounts.roles import Section
 
@@ -105,12 +105,14 @@ def section_table(f: dict) -> tuple[list[str], list[list[object]]]:
 
 
 COUNTY_COLUMNS = (
-    ("total", _l("在营机构")), ("screened", _l("已排查")), ("rate", _l("排查率%")), ("found", _l("发现问题")),
-    ("major", _l("重大隐患")), ("rectified", _l("已整改")), ("closed", _l("已销号")), ("overdue", _l("逾期")),
-    ("staff_platform", _l("平台信息完整")), ("staff_checked", _l("人员已查询")),
-    ("dismissed", _l("已清退")), ("fee_violations", _l("收费违规")),
-    ("complaints", _l("投诉举报")), ("referred", _l("移送公安")), ("publicity", _l("宣传活动")),
-    ("actions", _l("处理措施")),
+    ("total", gettext_lazy("在营机构")), ("screened", gettext_lazy("已排查")),
+    ("rate", gettext_lazy("排查率%")), ("found", gettext_lazy("发现问题")),
+    ("major", gettext_lazy("重大隐患")), ("rectified", gettext_lazy("已整改")),
+    ("closed", gettext_lazy("已销号")), ("overdue", gettext_lazy("逾期")),
+    ("staff_platform", gettext_lazy("平台信息完整")), ("staff_checked", gettext_lazy("人员已查询")),
+    ("dismissed", gettext_lazy("已清退")), ("fee_violations", gettext_lazy("收费违规")),
+    ("complaints", gettext_lazy("投诉举报")), ("referred", gettext_lazy("移送公安")),
+    ("publicity", gettext_lazy("宣传活动")), ("actions", gettext_lazy("处理措施")),
 )  # fmt: skip
 
 
@@ -149,12 +151,14 @@ def overview_text(f: dict) -> str:
 
 
 ROLLUP_COLUMNS = (
-    ("institutions", _l("机构数")), ("total", _l("在营机构")), ("screened", _l("已排查")),
-    ("rate", _l("排查率（%）")), ("found", _l("发现问题")), ("major", _l("重大隐患")),
-    ("rectified", _l("已整改")), ("closed", _l("已复查销号")), ("overdue", _l("逾期未销号")),
-    ("staff", _l("从业人员")), ("staff_platform", _l("平台信息完整")),
-    ("staff_checked", _l("已查询")), ("staff_records", _l("有犯罪记录")),
-    ("dismissed", _l("已清退")), ("fee_violations", _l("违规收费")), ("refunded", _l("退费金额（元）")),
-    ("complaints", _l("投诉举报")), ("referred", _l("移送公安")), ("publicity", _l("宣传活动")),
-    ("actions", _l("处理措施")),
+    ("institutions", gettext_lazy("机构数")), ("total", gettext_lazy("在营机构")),
+    ("screened", gettext_lazy("已排查")), ("rate", gettext_lazy("排查率（%）")),
+    ("found", gettext_lazy("发现问题")), ("major", gettext_lazy("重大隐患")),
+    ("rectified", gettext_lazy("已整改")), ("closed", gettext_lazy("已复查销号")),
+    ("overdue", gettext_lazy("逾期未销号")), ("staff", gettext_lazy("从业人员")),
+    ("staff_platform", gettext_lazy("平台信息完整")), ("staff_checked", gettext_lazy("已查询")),
+    ("staff_records", gettext_lazy("有犯罪记录")), ("dismissed", gettext_lazy("已清退")),
+    ("fee_violations", gettext_lazy("违规收费")), ("refunded", gettext_lazy("退费金额（元）")),
+    ("complaints", gettext_lazy("投诉举报")), ("referred", gettext_lazy("移送公安")),
+    ("publicity", gettext_lazy("宣传活动")), ("actions", gettext_lazy("处理措施")),
 )  # fmt: skip

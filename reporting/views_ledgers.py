@@ -14,16 +14,16 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.models import RoleGrant
 from accounts.scope import get_in_scope_or_404
-from institutions.models import ExportRun
+from accounts.selectors import grants_changed_since
+from core.text import small_int
 from institutions.selectors import region_list
-from institutions.tabular.download import CSV, INLINE_ROWS, XLSX, ledger_download
-from institutions.tabular.export_runs import export_run_create, export_run_list
-from ops.text import small_int
 from sampling.exporters import SamplingRecord
 from sampling.models import Draw
 from sampling.selectors import draw_list, sampling_rounds
+from tabular.download import CSV, INLINE_ROWS, XLSX, ledger_download
+from tabular.export_runs import export_run_create, export_run_list
+from tabular.models import ExportRun
 
 from .exporters import (
     InspectionLedger,
@@ -219,7 +219,7 @@ class ExportRunDownloadView(ScopedViewMixin, View):
         # keeps the permission, but the file holds the city): the file was built for the
         # grants held when the run was claimed. Admin edits and deletions leave history rows.
         built_for = run.claimed_at or run.created_at
-        if RoleGrant.history.filter(user_id=request.user.pk, history_date__gte=built_for).exists():
+        if grants_changed_since(user=request.user, when=built_for):
             raise PermissionDenied
         response = StreamingHttpResponse(
             _chunks(run.file), content_type=XLSX if run.file_name.endswith(".xlsx") else CSV

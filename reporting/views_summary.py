@@ -25,8 +25,8 @@ from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
 from accounts.roles import SUMMARY_SECTION_DEPARTMENTS
 from accounts.scope import get_in_scope_or_404, scope_for
-from institutions.tabular.download import XLSX
-from ops.text import small_int
+from core.text import small_int
+from tabular.download import XLSX
 
 from . import documents_summary as documents
 from . import selectors_summary as selectors

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from institutions.models import Institution, Region
-from institutions.tabular.export import ListExporter
+from core.models import Region
+from institutions.models import Institution
+from tabular.export import ListExporter
 
 from .models import Draw
 from .selectors import department_label, draw_attempt, member_labels

@@ -29,7 +29,7 @@ class PoolMember(models.Model):
     department = models.CharField(_("部门"), max_length=32, choices=Department.choices)
     # Where the inspector works: nobody checks their own county at city or province level.
     home_region = models.ForeignKey(
-        "institutions.Region", on_delete=models.PROTECT, related_name="+",
+        "core.Region", on_delete=models.PROTECT, related_name="+",
         verbose_name=_("所在地区"),
     )  # fmt: skip
     added_by = models.ForeignKey(

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import PERMISSIONS_BY_ROLE, Department
 from accounts.scope import Scope
+from accounts.selectors import users_holding
 from complaints.selectors import institutions_with_complaints
+from core.models import Region
 from inspections.models import Finding, Inspection, Round
-from institutions.models import Institution, Region, supervising_department_for
+from institutions.models import Institution, supervising_department_for
 
 from .models import Assignment, Draw, PoolMember
 
@@ -190,13 +192,8 @@ def pool_candidates(round_: Round) -> QuerySet:
     """Active users who inspect somewhere inside the round's region and are not yet in its pool."""
     roles = INSPECTING_ROLES
     return (
-        User.objects.filter(
-            is_active=True,
-            grants__role__in=roles,
-            grants__region__code__startswith=round_.region.prefix,
-        )
+        users_holding(roles=roles, within=round_.region.prefix)
         .exclude(pk__in=round_.pool.values("user_id"))
-        .distinct()
         .order_by("username")
     )
 

@@ -24,13 +24,13 @@ from accounts.models import AuditEvent, Notification, User
 from accounts.notifications import notify
 from accounts.scope import Scope
 from campaign.models import Campaign
+from core.models import Region
 from inspections.models import Round
-from institutions.models import Institution, Region
+from institutions.models import Institution
 
 from . import algorithm
 from .models import Assignment, Conflict, Draw, PoolMember
 from .selectors import (
-    INSPECTING_ROLES,
     draw_frame,
     must_include_candidates,
     must_row,
@@ -44,7 +44,7 @@ LEVEL_BY_REGION = {"city": Round.Level.CITY, "province": Round.Level.PROVINCE}
 
 def may_draw(scope: Scope, round_: Round) -> bool:
     """A round is drawn by its own level: 太原市 staff for 太原市, province staff for the province."""
-    return any(g.region_code == round_.region_id for g in scope.grants_for("sampling.draw"))
+    return scope.holds_at("sampling.draw", round_.region_id)
 
 
 def _require_round(scope: Scope, permission: str, round_: Round) -> None:
@@ -77,20 +77,20 @@ def generate_seed() -> str:
 @transaction.atomic
 def pool_add(*, round_: Round, user: User, actor, scope: Scope) -> PoolMember:
     _require_round(scope, "sampling.draw", round_)
-    grants = [
-        g
-        for g in user.grants.select_related("region").order_by("pk")
-        if g.region.code.startswith(round_.region.prefix) and g.role in INSPECTING_ROLES
-    ]
-    if not grants:
+    # Where they inspect inside the round's region (a role with inspections.change there).
+    grant = Scope.held_by(user).first_within("inspections.change", round_.region.prefix)
+    if grant is None:
         raise ValidationError(
             _("%(name)s 不在本轮次所属地区工作，不能加入检查人员库") % {"name": user}
         )
-    grant = grants[0]
     member, created = PoolMember.objects.get_or_create(
         round=round_,
         user=user,
-        defaults={"department": grant.department, "home_region": grant.region, "added_by": actor},
+        defaults={
+            "department": grant.department,
+            "home_region_id": grant.region_code,
+            "added_by": actor,
+        },
     )
     if not created:
         raise ValidationError(_("%(name)s 已在检查人员库中") % {"name": user})

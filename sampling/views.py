@@ -13,10 +13,11 @@ from django.views.generic import TemplateView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
 from campaign.models import Campaign
+from core.models import Region
+from core.text import small_int
 from inspections.models import Inspection, Round
-from institutions.models import Institution, Region
-from institutions.tabular.download import ledger_download
-from ops.text import small_int
+from institutions.models import Institution
+from tabular.download import ledger_download
 
 from . import algorithm, selectors, services
 from .exporters import SamplingRecord
@@ -25,7 +26,7 @@ from .models import Conflict, Draw, PoolMember
 
 
 def _drawable_regions(scope) -> list[Region]:
-    codes = {g.region_code for g in scope.grants_for("sampling.draw")}
+    codes = scope.region_codes("sampling.draw")
     return list(Region.objects.filter(code__in=codes, level__in=["city", "province"]))
 
 

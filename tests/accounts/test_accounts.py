@@ -244,3 +244,53 @@ def test_create_user_command_refuses_bad_input_and_writes_nothing(regions, optio
 def test_create_user_refuses_a_taken_username(cast):
     with pytest.raises(CommandError, match="已存在"):
         call_command("create_user", "xiaodian", role="county_officer", region="140105")
+
+
+def test_grants_changed_since_sees_a_grant_added_or_removed_after_the_moment(cast):
+    from accounts.selectors import grants_changed_since
+    from accounts.services import grant_add
+
+    moment = timezone.now()
+    assert not grants_changed_since(user=cast.taiyuan, when=moment)
+    grant_add(user=cast.taiyuan, role="county_officer", region_code="140105")
+    assert grants_changed_since(user=cast.taiyuan, when=moment)
+    assert not grants_changed_since(user=cast.xiaodian, when=moment)
+    later = timezone.now()
+    cast.xiaodian.grants.get().delete()  # the admin site's deletion leaves a history row too
+    assert grants_changed_since(user=cast.xiaodian, when=later)
+
+
+def test_users_with_role_takes_several_regions_and_names_each_user_once(cast):
+    from accounts.notifications import users_with_role
+    from accounts.services import grant_add
+
+    grant_add(user=cast.taiyuan, role="county_officer", region_code="140105")
+    found = users_with_role(role=("county_officer", "city_staff"), region_code=("140105", "140100"))
+    assert sorted(u.username for u in found) == ["taiyuan", "xiaodian"]
+    assert users_with_role(role="county_officer", region_code="140105", department="fire") == []
+    cast.xiaodian.is_active = False
+    cast.xiaodian.save()
+    assert users_with_role(role="county_officer", region_code=("140105",)) == [cast.taiyuan]
+
+
+def test_the_bulk_grant_columns_are_the_grant_tables(db):
+    from accounts.bulk import GRANT_COLUMNS, grant_table
+
+    with connection.cursor() as cursor:
+        columns = {
+            c.name for c in connection.introspection.get_table_description(cursor, grant_table())
+        }
+    assert set(GRANT_COLUMNS) <= columns
+
+
+def test_users_holding_finds_active_holders_by_role_and_region_each_once(cast):
+    from accounts.selectors import users_holding
+
+    cast.xiaodian.grants.create(role="county_officer", region_id="140106")  # a second county
+    shanxi_officers = users_holding(roles=["county_officer"], within="14")
+    assert sorted(shanxi_officers.values_list("username", flat=True)) == ["pingcheng", "xiaodian"]
+    assert list(users_holding(roles=["county_officer"], region_code="140213")) == [cast.pingcheng]
+    assert list(users_holding(roles=["county_officer"], within="1401")) == [cast.xiaodian]
+    cast.pingcheng.is_active = False
+    cast.pingcheng.save()
+    assert list(users_holding(roles=["county_officer"], region_code="140213")) == []

@@ -14,8 +14,8 @@ from accounts.scope import scope_for
 from api.urls import router
 from inspections import services as inspection_services
 from inspections.models import Finding
-from institutions.demo import credit_code
 from institutions.models import Institution, Site
+from ops.demo.institutions import credit_code
 from tests.factories import InstitutionFactory
 from tests.inspections.test_problems import inspected, seed_campaign
 from tests.walk.url_walk_api import _dismissal, _referral, _refund, _site
@@ -47,7 +47,7 @@ def test_no_resource_lets_clients_order_by_every_field(prefix, viewset, basename
 
 
 def test_a_view_without_an_ordering_allow_list_cannot_be_ordered():
-    from api.filters import OrderingFilter
+    from core.api.filters import OrderingFilter
 
     class View:
         ordering = None

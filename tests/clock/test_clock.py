@@ -22,9 +22,10 @@ from clock import jobs
 from clock.models import CampaignClock, Claim, JobRun, QuotaFlag, RegionOverdue
 from clock.schedule import SCHEDULE_NAME, ensure_schedule
 from clock.tasks import run_campaign, tick
+from core.models import Region
 from inspections import services
 from inspections.models import Finding
-from institutions.models import Institution, Region
+from institutions.models import Institution
 from sampling import services as sampling
 from tests.factories import InstitutionFactory, UserFactory
 from tests.inspections.test_inspections import answer_all, start, submit

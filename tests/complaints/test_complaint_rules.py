@@ -14,7 +14,7 @@ from accounts.scope import Scope
 from complaints import rules
 from complaints.models import Category, CategoryRule
 from complaints.services import case_intake
-from institutions.models import Region
+from core.models import Region
 from institutions.services import regions_load
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory

@@ -18,7 +18,7 @@ from accounts.scope import Scope
 from complaints import attachments, ratelimit, selectors, services
 from complaints.forms import PublicComplaintForm
 from complaints.models import Case
-from institutions.models import ImportRun
+from tabular.models import ImportRun
 from tests import pdfs
 from tests.complaints.test_complaints import PDF, TEXT, officer_case, public_case, refer
 from tests.complaints.test_complaints_pages import HEADER, csv_upload, form_data
@@ -340,7 +340,7 @@ def test_the_ledger_logs_each_minor_case_it_details(client, cast, colleague):
 def test_a_download_sent_to_the_background_is_no_read_until_the_file_is_written(
     client, colleague, monkeypatch
 ):
-    from institutions.tabular import download
+    from tabular import download
 
     minor = officer_case(colleague, category="minor_offence")
     monkeypatch.setattr(download, "INLINE_ROWS", 0)  # every download goes to a run

@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
 from campaign.services import campaign_seed_2023
+from core.models import Region
 from enforcement import selectors
 from enforcement.models import EnforcementAction
 from enforcement.services import action_record
 from inspections.models import Finding, Inspection
-from institutions.models import Region
 from reporting import documents_summary as documents
 from reporting import services_disclosure
 from reporting.selectors_summary import city_figures
@@ -438,7 +438,7 @@ def test_the_ledger_keeps_actions_without_a_campaign_taken_during_it(
 
 
 def test_the_demo_records_fire_fines_as_taken_by_fire_rescue(cast, places, hazards):
-    from enforcement.demo import enforcement_demo_create
+    from ops.demo.enforcement import enforcement_demo_create
 
     county = UserFactory(username="county_xiaodian", grant=("county_officer", "140105"))
     assert enforcement_demo_create(campaign=hazards) >= 2

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEvent, RoleGrant
 from accounts.scope import scope_for
+from core.models import Region
 from enforcement import selectors
 from enforcement.models import EnforcementAction
 from enforcement.services import action_withdraw
 from inspections.models import Finding, Inspection
-from institutions.models import Region
 from reporting import selectors_disclosure
 from reporting.selectors_summary import city_figures
 from tests.enforcement import test_enforcement as te

@@ -11,12 +11,11 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.scope import Scope
-from clock import tasks
 from clock.schedule import KEPT_REFRESH, KEPT_REFRESH_NAME
 from fees.figures import kept_fee_figures, refresh_fee_figures
 from fees.selectors import fee_figures
 from fees.services import fee_violation_close, fee_violation_report, refund_record
-from progress import dashboards
+from progress import dashboards, tasks
 from tests.fees.test_fees_pages import campaign, enter, records  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +85,7 @@ def test_a_write_in_one_province_leaves_the_others_copies_alone(
     cast, busy, django_capture_on_commit_callbacks
 ):
     from accounts.models import RoleGrant
-    from institutions.models import Region
+    from core.models import Region
     from tests.factories import UserFactory
 
     Region.objects.create(code="150000", name="内蒙古自治区", level="province")
@@ -103,9 +102,9 @@ def test_a_write_in_one_province_leaves_the_others_copies_alone(
 
 
 def test_a_change_made_while_the_copy_is_added_up_is_not_lost(cast, busy, monkeypatch):
+    from core import kept
     from fees import figures
     from fees.changes import changed_key
-    from ops import kept
 
     build = figures.live_fee_facts
 
@@ -178,7 +177,7 @@ def test_whoever_changes_fees_sees_it_on_the_next_page(
 def test_an_institution_moved_to_another_county_moves_its_fees_on_the_next_page(
     cast, busy, django_capture_on_commit_callbacks
 ):
-    from institutions.models import Region
+    from core.models import Region
     from institutions.services import institution_update
 
     scope = Scope.for_user(cast.taiyuan)

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from campaign.services import campaign_seed_2023
 from fees.models import FeeRecord, FeeViolation
-from institutions.models import ImportRun
+from tabular.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 

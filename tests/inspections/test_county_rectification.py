@@ -18,9 +18,9 @@ from campaign.selectors import campaign_scope
 from clock import jobs
 from clock.models import RegionOverdue
 from clock.selectors import screening_behind
+from core.models import Region
 from inspections import amendments, services
 from inspections.models import Finding, Inspection
-from institutions.models import Region
 from progress import dashboards
 from reporting.selectors_summary import city_figures
 from reporting.tables_summary import county_table, key_figures

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import AuditEvent
-from institutions.demo import credit_code
 from institutions.exporters import InstitutionLedger, import_template_xlsx
-from institutions.models import ImportRun, Institution
-from institutions.tabular import runs
+from institutions.models import Institution
+from ops.demo.institutions import credit_code
+from tabular import runs
+from tabular.models import ImportRun
 from tests.factories import InstitutionFactory, UserFactory
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -115,8 +116,8 @@ def test_a_row_moving_an_institution_counts_a_fee_change_for_its_province(
 ):
     # The kept fee figures are grouped by county and sector (fees/figures.py): a move must
     # have them added up again, as a charge written there would.
+    from core import kept
     from fees.changes import changed_key
-    from ops import kept
 
     credit = code()
     write(check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "小店区", 80]])))
@@ -638,7 +639,7 @@ def test_every_ledger_freezes_its_header_row_below_the_title_and_summary():
 
     from openpyxl import load_workbook
 
-    from institutions.tabular.export import ListExporter
+    from tabular.export import ListExporter
 
     class Ledger(ListExporter):
         headers = ["机构名称", "状态"]

@@ -9,7 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
-from institutions.models import ImportRun, Institution
+from institutions.models import Institution
+from tabular.models import ImportRun
 from tests.factories import InstitutionFactory
 from tests.institutions.test_import import HEADER, code, xlsx
 

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from config.celery import app
-from institutions.models import ImportRun, Institution
-from institutions.tabular import runs
+from institutions.models import Institution
+from tabular import runs
+from tabular.models import ImportRun
 from tests.institutions.test_import import HEADER, code, xlsx
 
 

@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from core.models import Region
 from institutions import services
-from institutions.demo import credit_code
-from institutions.models import Institution, Region, Site
+from institutions.models import Institution, Site
 from institutions.selectors import institution_history
+from ops.demo.institutions import credit_code
 from tests.accounts.test_browser import log_in
 from tests.conftest import same_page
 from tests.factories import InstitutionFactory, UserFactory

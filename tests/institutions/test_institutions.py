@@ -99,7 +99,7 @@ def test_every_demo_role_lands_on_its_own_page(client, db):
         "admin": "系统管理",
         "auditor": "审计日志",
     }
-    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+    from ops.management.commands.seed_demo import DEMO_PASSWORD
 
     for username, title in expected.items():
         client.logout()

@@ -3,7 +3,7 @@
 import pytest
 from django.core.paginator import Paginator
 
-from accounts.paging import NarrowPaginator
+from core.paging import NarrowPaginator
 from institutions.models import Institution
 from tests.factories import InstitutionFactory
 

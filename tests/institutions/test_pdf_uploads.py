@@ -2,7 +2,7 @@
 complaint form, the dismissal evidence): a PDF that can run something, carries a file, is
 encrypted or cannot be read is refused in Chinese and nothing is stored; a plain one is kept.
 
-One checker stands behind all three (institutions/tabular/pdf_check.py); the rarer cases
+One checker stands behind all three (tabular/pdf_check.py); the rarer cases
 and the limits are asked of it directly.
 """
 
@@ -16,7 +16,7 @@ from django.urls import reverse
 from pikepdf import Array, Dictionary, Name, String
 
 from complaints import captcha, ratelimit
-from institutions.tabular import pdf_check
+from tabular import pdf_check
 from tests import pdfs
 from tests.ops.test_faults_uploads import DOORS, counts, said, stored_files
 from tests.personnel.test_personnel_checks import open_dismissal

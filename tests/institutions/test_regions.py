@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from institutions.models import Region
+from core.models import Region
 
 
 @pytest.fixture(autouse=True)

@@ -74,37 +74,63 @@ def test_an_english_browser_still_gets_chinese(client, db):
     assert "用户名" in page.content.decode()
 
 
-def _po_entries(path: Path) -> dict[str, str]:
-    """msgid → msgstr from a .po file (enough of the format for our own catalogues)."""
-    entries, current, key = {}, {"msgid": "", "msgstr": ""}, None
+def _po_entries(path: Path) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(msgctxt, msgid) → (msgstr, fuzzy) from a .po file (enough of the format for our own
+    catalogues; obsolete `#~` entries are left out, as gettext leaves them out)."""
+    entries, key = {}, None
+    current = {"msgctxt": "", "msgid": "", "msgstr": "", "fuzzy": False}
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.startswith("msgid "):
-            key = "msgid"
-            current[key] = eval(line[6:])  # noqa: S307 - a quoted literal from our own file
-        elif line.startswith("msgstr "):
-            key = "msgstr"
-            current[key] = eval(line[7:])  # noqa: S307
+        if line.startswith("#,"):
+            current["fuzzy"] = current["fuzzy"] or "fuzzy" in line
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ")):
+            key, _space, literal = line.partition(" ")
+            current[key] = eval(literal)  # noqa: S307 - a quoted literal from our own file
         elif line.startswith('"') and key:
             current[key] += eval(line)  # noqa: S307
         elif not line.strip():
             if current["msgid"]:
-                entries[current["msgid"]] = current["msgstr"]
-            current, key = {"msgid": "", "msgstr": ""}, None
+                entries[(current["msgctxt"], current["msgid"])] = (
+                    current["msgstr"],
+                    current["fuzzy"],
+                )
+            current = {"msgctxt": "", "msgid": "", "msgstr": "", "fuzzy": False}
+            key = None
     return entries
 
 
+def _untranslated_or_fuzzy(path: Path) -> list[str]:
+    return [
+        msgid for (_ctx, msgid), (msgstr, fuzzy) in _po_entries(path).items() if fuzzy or not msgstr
+    ]
+
+
+def test_the_catalogue_check_catches_an_untranslated_and_a_fuzzy_entry(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n\n'
+        'msgid "工作台"\nmsgstr "Dashboard"\n\n'
+        'msgid "未译"\nmsgstr ""\n\n'
+        '#, fuzzy, python-format\nmsgid "共 %(n)s 家"\nmsgstr "%(n)s institutions"\n\n'
+        '#~ msgid "已删除"\n#~ msgstr ""\n',
+        encoding="utf-8",
+    )
+    assert _untranslated_or_fuzzy(po) == ["未译", "共 %(n)s 家"]
+
+
 def test_english_catalogue_is_complete_and_compiled():
+    """locale/en/LC_MESSAGES/django.po is the one source of the English: after makemessages,
+    every new or fuzzy entry gets its English there before compilemessages."""
     po = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
     mo = po.with_suffix(".mo")
     entries = _po_entries(po)
     assert len(entries) > 50
-    untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
-    assert untranslated == []
+    assert _untranslated_or_fuzzy(po) == []
     with mo.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = [
         msgid
-        for msgid, msgstr in entries.items()
-        if "%" not in msgid and compiled.gettext(msgid) != msgstr
+        for (context, msgid), (msgstr, _fuzzy) in entries.items()
+        if "%" not in msgid
+        and (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
     ]
     assert stale == [], "run: python manage.py compilemessages"

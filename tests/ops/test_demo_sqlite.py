@@ -5,10 +5,12 @@ main page as every demo user: SQL that only PostgreSQL understands shows up here
 server error instead of in front of a new user.
 """
 
+import ast
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -19,7 +21,7 @@ django.setup()
 from django.core.management import call_command
 from django.test import Client
 from django.test.utils import setup_test_environment
-from accounts.management.commands.seed_demo import DEMO_USERS
+from ops.management.commands.seed_demo import DEMO_USERS
 from accounts.models import User
 
 setup_test_environment()
@@ -63,3 +65,25 @@ def test_every_demo_user_opens_every_main_page_on_sqlite(tmp_path):
     assert statuses["city_taiyuan /sampling/"] == 200
     assert statuses["admin /complaints/rules/"] == 200
     assert statuses["county_xiaodian /complaints/rules/"] == 403
+
+
+def test_the_demo_and_the_benchmarks_are_ops_commands_and_no_app_imports_them():
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    tooling = ["seed_demo", "bench_import", "bench_draw", "bench_dashboard", "bench"]
+    assert {name: commands[name] for name in tooling} == dict.fromkeys(tooling, "ops")
+    root = Path(settings.BASE_DIR)
+    apps = [path.parent for path in root.glob("*/apps.py") if path.parent.name != "ops"]
+    offenders = []
+    for path in (file for app in apps for file in app.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            if any(f"{name}.".startswith(("ops.demo.", "ops.management.")) for name in names):
+                offenders.append(str(path.relative_to(root)))
+    assert apps and offenders == []

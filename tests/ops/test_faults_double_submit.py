@@ -18,7 +18,8 @@ from complaints import captcha
 from complaints.models import Case
 from inspections import services
 from inspections.models import Finding, Inspection, RectificationTask
-from institutions.models import ImportRun, Institution
+from institutions.models import Institution
+from tabular.models import ImportRun
 from tests.inspections.test_inspections import answer_all, photograph, start
 from tests.inspections.test_problems import finding, inspected, seed_campaign
 from tests.institutions.test_import import HEADER, check, code, xlsx

@@ -1,6 +1,6 @@
 """Redis down while a large import or a background export is asked for: the request still
 answers, the run is kept, and the periodic resume sweep sends its task again once Redis is
-back; a worker then does the work once (institutions/tabular/resume.py)."""
+back; a worker then does the work once (tabular/resume.py)."""
 
 import datetime as dt
 
@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
-from institutions.models import ExportRun, ImportRun, Institution
-from institutions.tabular import resume, runs
-from institutions.tasks import resume_runs_task
+from institutions.models import Institution
+from tabular import resume, runs
+from tabular.models import ExportRun, ImportRun
+from tabular.tasks import resume_runs_task
 from tests.institutions.test_import import HEADER, code, xlsx
 from tests.ops.test_faults_redis import broker_and_cache_on, throwaway_redis, wait_for  # noqa: F401
 
@@ -123,7 +124,7 @@ def test_a_run_still_waiting_in_a_busy_queue_is_not_sent_again_at_every_sweep(
 ):
     import time
 
-    from institutions.tabular.export_runs import export_run_create
+    from tabular.export_runs import export_run_create
 
     monkeypatch.setattr(resume, "RESEND_EVERY", dt.timedelta(seconds=1))
     export = export_run_create(actor=cast.taiyuan, ledger="institutions", query="")

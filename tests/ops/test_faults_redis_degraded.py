@@ -15,9 +15,9 @@ from django.urls import reverse
 from accounts.scope import Scope
 from complaints import captcha
 from complaints.models import Case
+from core import kept
 from fees.models import FeeRecord
 from fees.selectors import fee_figures
-from ops import kept
 from tests.clock.test_clock import screened
 from tests.conftest import PASSWORD
 from tests.fees.test_fees_pages import enter, form_data
@@ -95,7 +95,7 @@ def test_with_redis_down_the_boards_show_live_figures_and_say_so_once_in_the_log
     screened(cast.pingcheng, places.pingcheng)
     enter(cast.xiaodian, places.xiaodian, "4500.00", contract_number="XD-2")
 
-    with caplog.at_level(logging.WARNING, logger="ops.kept"):
+    with caplog.at_level(logging.WARNING, logger="core.kept"):
         board = client.get(reverse("progress:region"), {"region": "140000"})
         ledger = client.get(reverse("fees:ledger"))
         home = client.get(reverse("home"))
@@ -104,7 +104,7 @@ def test_with_redis_down_the_boards_show_live_figures_and_say_so_once_in_the_log
     assert board.context["fees"]["figures"]["charges"] == 3
     live = without_time(fee_figures(Scope.for_user(cast.province), ""))
     assert without_time(ledger.context["figures"]) == live
-    warnings = [r for r in caplog.records if r.name == "ops.kept"]
+    warnings = [r for r in caplog.records if r.name == "core.kept"]
     assert len(warnings) == 1 and "live" in warnings[0].getMessage()
 
 

@@ -21,8 +21,8 @@ from PIL import Image
 from complaints import captcha, ratelimit
 from complaints.models import Attachment, Case
 from inspections.models import Evidence
-from institutions.models import ImportRun
 from personnel.models import Dismissal
+from tabular.models import ImportRun
 from tests.inspections.test_inspection_form import jpeg
 from tests.inspections.test_inspections import start
 from tests.inspections.test_problems import seed_campaign

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent
+from core.logs import scrub
 from inspections.models import Amendment, Answer
-from ops.logs import scrub
 from ops.middleware import RequestLogMiddleware
 from tests.inspections import test_inspection_amendments, test_inspection_form
 from tests.inspections.test_inspection_amendments import snapshot
@@ -226,8 +226,8 @@ def test_a_refused_request_logs_no_raw_value_either(client, cast, log_text):
 
 
 def test_a_failing_background_export_logs_no_raw_filter_value(cast, log_text, monkeypatch):
-    from institutions.tabular.export_runs import export_run_create, export_run_execute
     from reporting.ledgers import Ledger
+    from tabular.export_runs import export_run_create, export_run_execute
 
     def build(self, *, params, **kwargs):
         raise ValueError(f"no rows for {params['q']!r}")

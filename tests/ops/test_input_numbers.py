@@ -2,14 +2,14 @@
 
 `str.isdigit()` is true for "²" (which `int()` and a pk lookup refuse) and for full-width
 "１２"; forty nines overflow an integer column. Every site reads ids through
-`ops.text.small_int`; and an impossible photo time ("2023-02-30") is no time at all.
+`core.text.small_int`; and an impossible photo time ("2023-02-30") is no time at all.
 """
 
 import pytest
 from django.urls import reverse
 
+from core.text import small_int
 from inspections.models import Evidence
-from ops.text import small_int
 from tests.inspections.test_inspection_form import campaign, inspection, jpeg, officer_client  # noqa: F401
 from tests.reporting.test_summary import taiyuan_city, world  # noqa: F401
 

@@ -2,7 +2,7 @@
 
 One such character (\\x0b, as Word's manual line break pastes) in a stored institution name
 broke every xlsx ledger that carried the row; the public complaint form let anyone store
-one. The rule lives in ops/text.py and is the default of every CharField.
+one. The rule lives in core/text.py and is the default of every CharField.
 """
 
 import importlib
@@ -18,13 +18,13 @@ from rest_framework import serializers
 
 from complaints.forms import PublicComplaintForm
 from complaints.models import Case
-from institutions.models import Institution
-from ops.text import (
+from core.text import (
     MULTILINE_STYLE,
     ControlCharacterValidator,
     control_character_message,
     parse_json,
 )
+from institutions.models import Institution
 from personnel.models import StaffMember
 from tests.api.test_api import institution_body
 from tests.complaints import test_complaints_pages

@@ -21,10 +21,10 @@ from accounts import outbox
 from accounts.models import Notification, RoleGrant, User
 from accounts.notifications import notify
 from accounts.scope import scope_for
-from institutions.models import ExportRun
-from institutions.tabular.export_runs import export_run_create, export_run_execute
 from ops import backup_tools
 from ops.errors import server_error
+from tabular.export_runs import export_run_create, export_run_execute
+from tabular.models import ExportRun
 from tests.reporting import test_ledgers
 
 both = test_ledgers.both
@@ -227,9 +227,9 @@ def test_a_mail_server_that_hangs_cannot_outlast_the_outbox_lease(settings):
 def test_a_long_export_keeps_its_claim_while_it_writes(cast, both, monkeypatch):
     """A run still writing after STALE_CLAIM (a national ledger of millions of rows) must
     not be taken by a second worker: every progress report renews the claim."""
-    from institutions.tabular.export import ListExporter
-    from institutions.tabular.export_runs import STALE_CLAIM, export_run_claim
     from reporting.ledgers import Ledger
+    from tabular.export import ListExporter
+    from tabular.export_runs import STALE_CLAIM, export_run_claim
 
     run = export_run_create(actor=cast.taiyuan, ledger="inspections", query="")
     stolen = []

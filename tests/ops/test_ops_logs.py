@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ops.logs import JsonFormatter, scrub
+from core.logs import JsonFormatter, scrub
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

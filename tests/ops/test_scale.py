@@ -14,13 +14,13 @@ from django.db.models import F
 
 from accounts.models import User
 from complaints.models import Case
+from core import crypto
 from fees import rules
 from fees.models import FeeRecord, FeeViolation
 from inspections.models import Answer, Finding, Inspection
 from institutions.models import Institution
 from ops import scale
 from ops.scale import measure
-from personnel import crypto
 from personnel.models import StaffMember
 from sampling.models import Draw
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from accounts.scope import Scope
+from core import crypto
 from institutions.models import Institution
-from personnel import crypto, services
+from personnel import services
 from personnel.models import StaffMember
 from tests.factories import InstitutionFactory, UserFactory
 from tests.factories_personnel import StaffFactory, id_number, scanning, unmasked_ids

@@ -428,7 +428,7 @@ def test_evidence_is_a_sandboxed_download(scanned, cast, places):
 
 
 def test_a_drawn_inspector_from_another_county_sees_no_staff_names(client, cast, places):
-    from institutions.models import Region
+    from core.models import Region
     from sampling import services as sampling
     from sampling.models import Assignment
     from tests.factories import InstitutionFactory

@@ -9,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from institutions.models import ImportRun, Institution
-from personnel import crypto, imports
+from core import crypto
+from institutions.models import Institution
+from personnel import imports
 from personnel.models import BackgroundCheck, Dismissal, StaffMember
+from tabular.models import ImportRun
 from tests.factories import InstitutionFactory, UserFactory
 from tests.factories_personnel import StaffFactory, id_number, scanning, unmasked_ids
 
@@ -59,7 +61,7 @@ def run_staff(user, data) -> ImportRun:
 
 
 def write(run) -> ImportRun:
-    from institutions.tabular import runs
+    from tabular import runs
 
     assert runs.import_run_confirm(run=run, actor=run.created_by)
     return imports.run_write(run_id=run.pk)
@@ -251,7 +253,7 @@ def test_result_rows_that_do_not_fit_are_refused_and_nothing_is_written(cast, pl
 def test_unconfirmed_uploads_lose_their_file_after_a_day(cast, places):
     from django.utils import timezone
 
-    from institutions.tabular import runs
+    from tabular import runs
 
     old = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 2)]))
     fresh = run_staff(cast.xiaodian, xlsx([HEADER, *staff_rows(places.xiaodian, 2, start=5)]))

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from institutions.models import Region
+from core.models import Region
 from tests.conftest import PASSWORD
 from tests.factories import InstitutionFactory
 from tests.inspections.test_problems import inspected, seed_campaign

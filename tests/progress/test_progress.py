@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
 from clock import jobs
-from institutions.models import Institution, Region
-from ops import kept as kept_copies
+from core import kept as kept_copies
+from core.models import Region
+from institutions.models import Institution
 from progress import dashboards
 from tests.clock.test_clock import screened
 from tests.factories import InstitutionFactory, UserFactory

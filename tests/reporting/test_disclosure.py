@@ -11,7 +11,7 @@ from accounts.models import AuditEvent, User
 from accounts.scope import scope_for
 from campaign.models import Campaign
 from campaign.services import campaign_seed_2023
-from institutions.models import Region
+from core.models import Region
 from reporting import services_disclosure as services
 from reporting.models import Publication
 from sampling import services as sampling

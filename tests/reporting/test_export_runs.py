@@ -18,16 +18,16 @@ from accounts.models import AuditEvent, RoleGrant
 from accounts.scope import scope_for
 from clock.tasks import purge_uploads
 from config.celery import app
-from institutions.models import ExportRun
-from institutions.tabular import download as download_module
-from institutions.tabular.export import ListExporter
-from institutions.tabular.export_runs import (
+from reporting.ledgers import ledgers_for
+from tabular import download as download_module
+from tabular.export import ListExporter
+from tabular.export_runs import (
     export_run_claim,
     export_run_create,
     export_run_execute,
     export_runs_purge,
 )
-from reporting.ledgers import ledgers_for
+from tabular.models import ExportRun
 from tests.factories import UserFactory
 from tests.reporting import test_ledgers
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from institutions.models import ExportRun
 from reporting.ledgers import ledger_by_key, region_names
+from tabular.models import ExportRun
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from accounts.scope import scope_for
 from campaign.models import PublicityActivity
 from complaints.models import Case
 from institutions.models import Institution
-from institutions.tabular.export import ListExporter
 from reporting.ledgers import LEDGERS, ledgers_for
+from tabular.export import ListExporter
 from tests.factories_personnel import StaffFactory
 from tests.reporting import test_summary
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
 from campaign.services import publicity_create
-from institutions.models import Region
+from core.models import Region
 from tests.factories import UserFactory
 from tests.inspections.test_problems import inspected, seed_campaign
 

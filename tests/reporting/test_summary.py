@@ -24,10 +24,10 @@ from clock import jobs
 from clock.models import RegionOverdue
 from clock.selectors import PHASE_CHECKS
 from complaints.models import Case, Referral
+from core.models import Region
 from fees import services as fee_services
 from inspections import services as inspection_services
 from inspections.models import Finding
-from institutions.models import Region
 from reporting import documents_summary as documents
 from reporting import services_summary as services
 from reporting.models import CitySummary, SummaryEvent, SummarySubmission

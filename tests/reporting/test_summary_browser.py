@@ -108,7 +108,7 @@ def test_city_submits_province_returns_city_resubmits_province_accepts(
 def test_a_city_fire_department_adds_its_part_and_the_bureau_sees_it(page, live_server, cast):
     """Cheap: the summary is begun through the service; the fire user writes its part."""
     from accounts.scope import scope_for
-    from institutions.models import Region
+    from core.models import Region
     from reporting.services_summary import summary_save
     from tests.factories import UserFactory
 

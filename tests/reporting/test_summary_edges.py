@@ -301,7 +301,7 @@ def test_two_tabs_submitting_and_two_reviewers_deciding_at_once_each_take_effect
     cast, places, regions
 ):
     from campaign.services import campaign_seed_2023
-    from institutions.models import Region
+    from core.models import Region
     from tests.ops.test_faults_double_submit import messages, race
 
     seeded = campaign_seed_2023(province_code="140000")[0]
@@ -354,7 +354,7 @@ def test_the_summaries_api_can_be_ordered_like_every_other_resource(
     cast,
     taiyuan_city,  # noqa: F811
 ):
-    from institutions.models import Region
+    from core.models import Region
 
     datong_writer = UserFactory(username="datong_w", grant=("city_staff", "140200"))
     save(cast.taiyuan, world, taiyuan_city)

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Notification
 from accounts.scope import scope_for
-from institutions.models import Region
+from core.models import Region
 from reporting import documents_summary as documents
 from reporting import services_summary as services
 from reporting.models import CitySummary, SummaryEvent, SummarySection, SummarySubmission
@@ -343,7 +343,7 @@ def test_the_api_saves_a_part_under_the_same_rules(
 
 def test_the_demo_gives_taiyuan_a_fire_and_a_public_security_part(cast, campaign, taiyuan_city):
     from accounts.services import user_create
-    from reporting.demo_summary import DEMO_SECTIONS, summary_demo_create
+    from ops.demo.reporting import DEMO_SECTIONS, summary_demo_create
 
     for username, role, region, department in (
         ("city_taiyuan", "city_staff", "140100", "education"),

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.scope import scope_for
 from campaign.services import campaign_seed_2023
-from institutions.models import Region
+from core.models import Region
 from sampling import services
 from sampling.models import Assignment, Draw
 from tests.conftest import PASSWORD

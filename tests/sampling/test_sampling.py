@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEvent
 from accounts.scope import scope_for
+from core.models import Region
 from inspections.models import Finding, Inspection, Round
-from institutions.models import Institution, Region
+from institutions.models import Institution
 from sampling import services
 from sampling.models import Assignment, Conflict, Draw, PoolMember
 from tests.factories import InstitutionFactory, UserFactory

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from accounts.models import AuditEvent, Notification, User
 from accounts.roles import Department
 from accounts.scope import scope_for
-from institutions.models import Region
+from core.models import Region
 from sampling import algorithm, services
 from sampling.models import Assignment, Draw
 from tests.factories import InstitutionFactory, UserFactory

@@ -151,7 +151,7 @@ def test_the_draw_list_costs_the_same_for_one_draw_or_four(client, cast, places)
 
 def test_the_summary_list_costs_the_same_for_one_city_or_three(client, cast, places):
     from campaign.models import Campaign
-    from institutions.models import Region
+    from core.models import Region
     from reporting import services_summary
 
     _datong_submission(places)

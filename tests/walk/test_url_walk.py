@@ -24,7 +24,7 @@ def _pingcheng_site(places):
 def _pingcheng_import_run(places):
     """An import run uploaded by the 平城区 officer: only its uploader may open it."""
     from accounts.models import User
-    from institutions.models import ImportRun
+    from tabular.models import ImportRun
 
     uploader = User.objects.get(username="pingcheng")
     run, _ = ImportRun.objects.get_or_create(

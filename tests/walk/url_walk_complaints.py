@@ -55,7 +55,7 @@ def _attachment(places):
 
 def _pingcheng_run(places):
     from accounts.models import User
-    from institutions.models import ImportRun
+    from tabular.models import ImportRun
 
     run, _ = ImportRun.objects.get_or_create(
         created_by=User.objects.get(username="pingcheng"), kind="complaints",

@@ -14,7 +14,7 @@ def _pingcheng_export_run(places):
     from django.utils import timezone
 
     from accounts.models import User
-    from institutions.models import ExportRun
+    from tabular.models import ExportRun
 
     run = ExportRun.objects.create(
         created_by=User.objects.get(username="pingcheng"), ledger="inspections",

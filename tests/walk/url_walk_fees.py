@@ -42,7 +42,7 @@ def _violation(places):
 
 def _pingcheng_fee_run(places):
     from accounts.models import User
-    from institutions.models import ImportRun
+    from tabular.models import ImportRun
 
     run, _ = ImportRun.objects.get_or_create(
         created_by=User.objects.get(username="pingcheng"), kind="fees",

@@ -15,7 +15,7 @@ def datong_draw(places):
     """A confirmed 大同市 draw made by 大同市 staff, with the 平城区 institution in its frame."""
     from accounts.scope import Scope
     from campaign.services import campaign_seed_2023
-    from institutions.models import Region
+    from core.models import Region
     from sampling import services
     from sampling.models import Draw
     from tests.factories import UserFactory

@@ -27,7 +27,7 @@ def _datong_submission(places):
     """大同市's summary, submitted once by its city staff."""
     from accounts.scope import scope_for
     from campaign.models import Campaign
-    from institutions.models import Region
+    from core.models import Region
     from reporting import services_summary as services
     from reporting.models import CitySummary
     from tests.factories import UserFactory

@@ -62,7 +62,7 @@ def _dismissal_pk(places):
 
 def _run(places):
     from accounts.models import User
-    from institutions.models import ImportRun
+    from tabular.models import ImportRun
 
     run, _ = ImportRun.objects.get_or_create(
         created_by=User.objects.get(username="pingcheng"), kind="staff",

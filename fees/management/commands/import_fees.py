@@ -1,7 +1,7 @@
 """Import a fee list from the shell, with the same checks as the web page."""
 
 from fees.importer import KIND
-from institutions.tabular.command import ImportCommand
+from tabular.command import ImportCommand
 
 
 class Command(ImportCommand):

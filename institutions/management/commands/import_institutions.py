@@ -1,7 +1,7 @@
 """Import an institution list from the shell, with the same checks as the web page."""
 
-from institutions.models import ImportRun
-from institutions.tabular.command import ImportCommand
+from tabular.command import ImportCommand
+from tabular.models import ImportRun
 
 
 class Command(ImportCommand):

@@ -24,9 +24,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clock.tasks import refresh_kept_figures
 from inspections.models import Inspection
 from ops.load.seed import load_plan_create
+from progress.tasks import refresh_kept_figures
 
 
 def _wait_for_port(port: int, seconds: float = 30) -> None:

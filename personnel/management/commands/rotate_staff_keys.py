@@ -9,7 +9,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from ... import crypto
+from core import crypto
+
 from ...models import StaffMember
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.models import Campaign
-from institutions.models import Region
+from core.models import Region
 from reporting import documents_summary as documents
 from reporting.selectors_summary import summary_for
 

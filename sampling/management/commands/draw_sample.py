@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.scope import Scope
+from accounts.selectors import users_holding
 from campaign.models import Campaign
-from institutions.models import Region
+from core.models import Region
 from sampling import services
 from sampling.selectors import team_gaps
 
@@ -107,11 +108,7 @@ class Command(BaseCommand):
                 raise CommandError(f"用户“{username}”不存在或已停用")
             return actor
         role = "city_staff" if place.level == "city" else "province_staff"
-        actor = (
-            User.objects.filter(is_active=True, grants__role=role, grants__region=place)
-            .order_by("pk")
-            .first()
-        )
+        actor = users_holding(roles=[role], region_code=place.code).order_by("pk").first()
         if actor is None:
             raise CommandError("请用 --as 指定以哪个用户的身份抽样")
         return actor

@@ -1,0 +1,1 @@
+"""The REST API's shared plumbing every app's `api.py` uses: ordering and paging."""
