@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.scope import get_in_scope_or_404, scope_for
 from accounts.viewsets import ScopedViewSetMixin, service_errors
 from core.models import Region
+from core.regions import within_region
 
 from . import selectors, services
 from .filters import InstitutionFilterSet
@@ -183,7 +184,7 @@ class SiteFilterSet(filters.FilterSet):
         fields = ["county", "institution"]
 
     def filter_county(self, queryset, name, value):
-        return selectors.within_region(queryset, value, path="institution__county__code")
+        return within_region(queryset, value, path="institution__county__code")
 
 
 class SiteViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,

@@ -156,15 +156,3 @@ def institution_history(*, institution: Institution, limit: int = 50) -> list[Hi
     entries += _entries(sites, Site, lambda r: _("培训场所“%(name)s”") % {"name": r.name}, regions)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
-
-
-def within_region(queryset: QuerySet, code: str, *, path: str) -> QuerySet:
-    """Narrow to one region (county, city or province code) by the code column at `path`.
-
-    Used by every filter that takes a region code; an unknown code matches nothing. It only
-    narrows: the queryset must already be scoped.
-    """
-    region = Region.objects.filter(code=(code or "").strip()).first()
-    if region is None:
-        return queryset.none()
-    return queryset.filter(**{f"{path}__startswith": region.prefix})

@@ -245,11 +245,11 @@ def test_list_table_shows_status_and_permit_number(client, cast, places):
 def test_pagination_links_keep_the_filters(client, cast, regions):
     InstitutionFactory.create_batch(60, status="suspended")
     client.force_login(cast.xiaodian)
-    page = list_page(client, "?status=suspended&q=测试")
-    assert 'href="?status=suspended&amp;q=%E6%B5%8B%E8%AF%95&amp;page=2"' in page
-    page = list_page(client, "?status=suspended&q=测试&page=2")
+    page = list_page(client, "?status=suspended&q=培训")
+    assert 'href="?status=suspended&amp;q=%E5%9F%B9%E8%AE%AD&amp;page=2"' in page
+    page = list_page(client, "?status=suspended&q=培训&page=2")
     assert "第 2 / 2 页" in page
-    assert 'href="?status=suspended&amp;q=%E6%B5%8B%E8%AF%95&amp;page=1"' in page
+    assert 'href="?status=suspended&amp;q=%E5%9F%B9%E8%AE%AD&amp;page=1"' in page
 
 
 def test_list_runs_the_same_number_of_queries_for_5_and_60_rows(client, cast, regions):
