@@ -287,8 +287,15 @@ class _CaseAction(ComplaintsMixin, View):
     def act(self, case, form):
         raise NotImplementedError
 
+    def allowed(self, case) -> bool:
+        """The service's own check on this case, asked before the form: a user it would
+        refuse gets 403 for an empty or invalid form too, never the form's errors."""
+        return True
+
     def post(self, request, pk):
         case = self.get_case(pk)
+        if not self.allowed(case):
+            raise PermissionDenied
         form = self.form(case, request.POST)
         if form.is_valid():
             try:
@@ -404,6 +411,9 @@ class NoReferralReviewView(_CaseAction):
     def done(self):
         return _("已审核")
 
+    def allowed(self, case) -> bool:
+        return access.can_review_no_referral(case, self.scope, self.request.user)
+
     def form(self, case, data):
         return NoReferralReviewForm(data)
 
@@ -423,6 +433,9 @@ class _ReferralAction(_CaseAction):
         )
         self.referral = referral
         return super().post(request, referral.case_id)
+
+    def allowed(self, case) -> bool:
+        return access.can_answer_referral(case, self.scope, self.request.user)
 
 
 class AcknowledgeView(_ReferralAction):

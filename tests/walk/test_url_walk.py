@@ -135,6 +135,39 @@ EXPECT |= _OPS_EXPECT
 EXPECT |= _SUMMARY_EXPECT
 EXPECT |= _ENFORCEMENT_EXPECT
 
+# The expected answer to each write method a pattern's view accepts (test_write_walk.py),
+# where the GET's does not say it: "ok" may write (anything but 403, 404 and 5xx), "login"
+# is the redirect to the login page. City and province staff read the register but do not
+# keep it (institutions.change).
+OK, LOGIN = "ok", "login"
+REGISTER_WRITE = _roles(403, anonymous=401, xiaodian=OK, pingcheng=OK, admin=OK)
+WRITE_EXPECT: dict = {
+    "logout": _roles(LOGIN),
+    "set_language": _roles(OK),
+    "notifications_read_all": _roles(OK, anonymous=LOGIN, auditor=403, outsider=403),
+    "notification_read": _roles(404, anonymous=LOGIN, auditor=403, outsider=403),
+    "institutions:import_run_confirm": _roles(
+        403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, admin=404
+    ),
+    "api:institution-list": REGISTER_WRITE,
+    "api:institution-detail": REGISTER_WRITE | {"xiaodian": 404},
+}
+
+from tests.walk.url_walk_api import WRITE_EXPECT as _API_WRITES  # noqa: E402
+from tests.walk.url_walk_complaints import WRITE_EXPECT as _COMPLAINTS_WRITES  # noqa: E402
+from tests.walk.url_walk_exports import WRITE_EXPECT as _EXPORTS_WRITES  # noqa: E402
+from tests.walk.url_walk_fees import WRITE_EXPECT as _FEES_WRITES  # noqa: E402
+from tests.walk.url_walk_inspection_form import WRITE_EXPECT as _INSPECTION_FORM_WRITES  # noqa: E402
+from tests.walk.url_walk_problems import WRITE_EXPECT as _PROBLEMS_WRITES  # noqa: E402
+from tests.walk.url_walk_reporting import WRITE_EXPECT as _REPORTING_WRITES  # noqa: E402
+from tests.walk.url_walk_sampling import WRITE_EXPECT as _SAMPLING_WRITES  # noqa: E402
+from tests.walk.url_walk_summary import WRITE_EXPECT as _SUMMARY_WRITES  # noqa: E402
+from tests.walk.url_walk_vetting import WRITE_EXPECT as _VETTING_WRITES  # noqa: E402
+
+WRITE_EXPECT |= _API_WRITES | _COMPLAINTS_WRITES | _EXPORTS_WRITES | _FEES_WRITES
+WRITE_EXPECT |= _INSPECTION_FORM_WRITES | _PROBLEMS_WRITES | _REPORTING_WRITES
+WRITE_EXPECT |= _SAMPLING_WRITES | _SUMMARY_WRITES | _VETTING_WRITES
+
 
 def _pattern_names(patterns, namespace=""):
     for entry in patterns:

@@ -13,6 +13,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _site(places):
     from tests.walk.test_url_walk import _pingcheng_site
 
@@ -135,4 +140,20 @@ EXPECT: dict = {
     "api:notification-detail": (_notification, OWN_NOTE),
     "api:notification-read": (_notification, API_POST),
     "api:notification-read-all": (None, API_POST),
+}
+
+# Where writing needs more than reading: sites are kept by county officers and the admin
+# (institutions.change); a finding's report and verification by county officers and 太原市
+# staff (rectification.change); triage by the education offices (complaints.change).
+SITE_WRITE = roles(403, anonymous=401, xiaodian=OK, pingcheng=OK, admin=OK)
+PINGCHENG_RECTIFY = roles(403, anonymous=401, xiaodian=404, pingcheng=OK, taiyuan=404)
+WRITE_EXPECT: dict = {
+    "api_token_revoke": roles(404, anonymous=LOGIN, pingcheng=OK, outsider=403),
+    "api:site-list": SITE_WRITE,
+    "api:site-detail": SITE_WRITE | {"xiaodian": 404},
+    "api:finding-report": PINGCHENG_RECTIFY,
+    "api:finding-verify": PINGCHENG_RECTIFY,
+    "api:complaint-triage": PINGCHENG_RECTIFY,
+    "api:notification-read": roles(404, anonymous=401, pingcheng=OK, auditor=403, outsider=403),
+    "api:notification-read-all": roles(OK, anonymous=401, auditor=403, outsider=403),
 }

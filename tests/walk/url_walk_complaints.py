@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _pingcheng_case(places):
     """A safety complaint about the 平城区 institution, entered by its officer, with a PDF."""
     from accounts.models import User
@@ -105,4 +110,22 @@ EXPECT: dict = {
     "complaints_public:status": (None, PUBLIC),
     "api:complaint-list": (None, API),
     "api:complaint-detail": (_case, API_PINGCHENG),
+}
+
+# Handling a case is for the officers of its county (小店区 and 太原市 staff reach no
+# 平城区 case: 404); the province and the admin read it without complaints.change (403).
+# Receipt and feedback: the police or the officer handling the case; reviewing a decision
+# not to refer: complaints.change at city or province level over the case's county.
+HANDLE = roles(403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, taiyuan=404)
+WRITE_EXPECT: dict = {
+    "complaints:triage": HANDLE,
+    "complaints:link": HANDLE,
+    "complaints:refer": HANDLE,
+    "complaints:close": HANDLE,
+    "complaints:no_referral": HANDLE,
+    "complaints:no_referral_review": HANDLE | {"pingcheng": 403},
+    "complaints:reveal_contact": HANDLE,
+    "complaints:acknowledge": HANDLE,
+    "complaints:feedback": HANDLE,
+    "complaints:import_run_confirm": HANDLE,
 }

@@ -8,6 +8,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _pingcheng_export_run(places):
     """A finished background export of the 平城区 officer: only they may download it."""
     from django.core.files.base import ContentFile
@@ -35,4 +40,8 @@ EXPECT: dict = {
         _pingcheng_export_run,
         roles(404, anonymous=302, pingcheng=200, auditor=403, outsider=403),
     ),
+}
+
+WRITE_EXPECT: dict = {
+    "ledgers:export_new": roles(OK, anonymous=LOGIN, auditor=403, outsider=403),
 }

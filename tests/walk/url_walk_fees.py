@@ -7,6 +7,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _pingcheng_record(places):
     """A 6,000-yuan charge of the 平城区 institution: one amount_over_limit violation."""
     import datetime as dt
@@ -85,4 +90,14 @@ EXPECT: dict = {
     "api:fee-record-detail": (_record, API_PINGCHENG),
     "api:fee-violation-list": (None, API),
     "api:fee-violation-detail": (_violation, API_PINGCHENG),
+}
+
+# The 平城区 record is kept by its own county officer and the admin.
+KEEP_PINGCHENG = roles(403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, admin=OK)
+WRITE_EXPECT: dict = {
+    "fees:refund_create": KEEP_PINGCHENG,
+    "fees:violation_report": KEEP_PINGCHENG,
+    "fees:violation_close": KEEP_PINGCHENG,
+    "fees:violation_reopen": KEEP_PINGCHENG,
+    "fees:import_run_confirm": KEEP_PINGCHENG | {"admin": 404},
 }

@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _pingcheng_inspection(places):
     """A draft inspection of the 平城区 institution, started by its own county officer."""
     from accounts.models import User
@@ -61,3 +66,13 @@ EXPECT: dict = {
     "inspections:amend": (_inspection, POST_ONLY),
     "inspections:photo": (_photo, READ_PINGCHENG),
 }
+
+# The 平城区 inspection: its county officer and the province inspect (小店区 and 太原市: 404).
+INSPECT_PINGCHENG = roles(
+    403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, taiyuan=404, province=OK
+)
+WRITE_EXPECT: dict = {
+    name: INSPECT_PINGCHENG
+    for name in ("inspections:start", "inspections:save", "inspections:photo_upload",
+                 "inspections:submit", "inspections:amend")
+}  # fmt: skip

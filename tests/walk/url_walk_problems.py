@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _pingcheng_inspection(places):
     """A submitted inspection of the 平城区 institution with problems in sections 一 and 二."""
     from accounts.models import User
@@ -54,4 +59,10 @@ EXPECT: dict = {
     "api:inspection-detail": (_inspection, API_PINGCHENG),
     "api:rectification-list": (None, API),
     "api:rectification-detail": (_task, API_PINGCHENG),
+}
+
+RECTIFY_PINGCHENG = roles(403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, taiyuan=404)
+WRITE_EXPECT: dict = {
+    "inspections:finding_report": RECTIFY_PINGCHENG,
+    "inspections:finding_verify": RECTIFY_PINGCHENG,
 }

@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _campaign(places):
     from campaign.services import campaign_seed_2023
 
@@ -28,4 +33,9 @@ EXPECT: dict = {
     "disclosure:manage": (None, PROVINCE),
     "disclosure:publish": (_campaign, PROVINCE_POST),
     "disclosure:withdraw": (_campaign, PROVINCE_POST),
+}
+
+WRITE_EXPECT: dict = {
+    "disclosure:publish": roles(403, anonymous=LOGIN, province=OK),
+    "disclosure:withdraw": roles(403, anonymous=LOGIN, province=OK),
 }

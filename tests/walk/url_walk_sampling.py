@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def datong_draw(places):
     """A confirmed 大同市 draw made by 大同市 staff, with the 平城区 institution in its frame."""
     from accounts.scope import Scope
@@ -81,4 +86,18 @@ EXPECT: dict = {
     "api:draw-list": (None, API_LIST),
     "api:draw-detail": (_draw, API_DATONG),
     "api:draw-frame": (_draw, API_DATONG),
+}
+
+# A 大同市 round is drawn by 大同市 staff: the province sees it but may not draw it (403),
+# 太原市 staff do not reach it (404). Opening a round (sampling:rounds) names a region and a
+# campaign of the user's own; an empty form names none and is refused as out of reach (403).
+DRAW_DATONG = roles(403, anonymous=LOGIN, taiyuan=404)
+WRITE_EXPECT: dict = {
+    "sampling:rounds": roles(403, anonymous=LOGIN),
+    "sampling:draw_preview": DRAW_DATONG,
+    "sampling:pool_add": DRAW_DATONG,
+    "sampling:pool_remove": DRAW_DATONG,
+    "sampling:conflict_add": DRAW_DATONG,
+    "sampling:round_complete": DRAW_DATONG,
+    "sampling:draw_confirm": DRAW_DATONG,
 }

@@ -13,6 +13,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _campaign(places):
     from campaign.services import campaign_seed_2023
 
@@ -100,3 +105,11 @@ def _pdf_expect():
 
 
 EXPECT["summaries:pdf"] = (_datong, _pdf_expect())
+
+# 大同市's summary: 太原市 staff hold summary.change but do not reach it (404); the province
+# reviews it; nobody in the cast holds summary.section.
+WRITE_EXPECT: dict = {
+    "summaries:save": roles(403, anonymous=LOGIN, taiyuan=404),
+    "summaries:review": roles(403, anonymous=LOGIN, province=OK),
+    "api:summary-section": roles(403, anonymous=401),
+}

@@ -11,6 +11,11 @@ def roles(default, **overrides):
     return {name: overrides.get(name, default) for name in CAST}
 
 
+# Expected answers to a write (tests/walk/test_write_walk.py): "ok" may write (any answer
+# but 403, 404 and 5xx), "login" is the redirect to the login page.
+OK, LOGIN = "ok", "login"
+
+
 def _dismissal(places):
     """A 平城区 staff member in a batch, found disqualified, dismissed with evidence."""
     from django.core.files.base import ContentFile
@@ -111,4 +116,14 @@ EXPECT: dict = {
     "api:staff-detail": (_staff, API_PINGCHENG),
     "api:background-check-list": (None, API),
     "api:background-check-detail": (_done_check, API_PINGCHENG),
+}
+
+CHANGE_PINGCHENG_WRITE = roles(403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, admin=OK)
+WRITE_EXPECT: dict = {
+    "personnel:dismissal_close": CHANGE_PINGCHENG_WRITE,
+    # Another's run is looked up before the import right: 太原市 and province staff, who read
+    # staff but may not load them, get 404 for it rather than 403.
+    "personnel:import_run_confirm": roles(
+        404, anonymous=LOGIN, pingcheng=OK, auditor=403, outsider=403
+    ),
 }
