@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("工作总结"), "summaries:list", "summary.view"),
     (_("信息公开"), "disclosure:manage", "summary.review"),
     (_("审计日志"), "audit_log", "audit.view"),
+    (_("账号管理"), "onboarding:users", "accounts.manage"),
 ]
 
 

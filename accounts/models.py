@@ -11,6 +11,21 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # The region the account belongs to (所属地区): the admins of that region and of the
+    # regions above it manage it (accounts/delegation.py). Set from its first grant.
+    region = models.ForeignKey(
+        "core.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属地区"),
+    )
+    # Set when someone else chose the password (a new account, an admin's reset): the next
+    # sign-in leads to the password change page before anything else.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    # Routine and urgent messages always land in the bell; e-mail only when the user wants it.
+    notify_by_email = models.BooleanField(_("同时发送邮件通知"), default=True)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -74,6 +89,10 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOCKED_OUT = "locked_out", _("账号锁定")
         USER_CREATED = "user_created", _("创建用户")
+        USER_CHANGED = "user_changed", _("修改账号")
+        GRANT_CHANGED = "grant_changed", _("授权变更")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")

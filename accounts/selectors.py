@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from .delegation import managed_users
 from .models import AuditEvent, RoleGrant, User
 from .roles import Role
 from .scope import Scope
@@ -56,3 +57,15 @@ def primary_grant(*, user) -> RoleGrant | None:
     grants = list(user.grants.select_related("region"))
     grants.sort(key=lambda g: _HOME_ORDER.index(g.role))
     return grants[0] if grants else None
+
+
+def account_list(*, scope: Scope) -> QuerySet[User]:
+    """The accounts an admin manages (accounts/delegation.py), each with its grants as
+    `grant_list` (region loaded), for the 账号管理 pages."""
+    grants = RoleGrant.objects.select_related("region").order_by("pk")
+    return (
+        managed_users(scope)
+        .select_related("region")
+        .prefetch_related(Prefetch("grants", queryset=grants, to_attr="grant_list"))
+        .order_by("region_id", "username")
+    )

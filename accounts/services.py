@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from core.models import Region
 
 from .audit import audit_log
+from .delegation import grant_problems
 from .models import AuditEvent, RoleGrant, User
-from .roles import LEVEL_BY_ROLE, Department, Role
+from .roles import Department
+from .scope import Scope
 
 
 def generate_password(length: int = 14) -> str:
@@ -36,51 +38,48 @@ def user_create(
     department: str = Department.EDUCATION,
     password: str | None = None,
     full_name: str = "",
+    phone: str = "",
+    email: str = "",
     actor: User | None = None,
+    must_change_password: bool = True,
 ) -> tuple[User, str]:
-    """Create a user with one role grant. Returns the user and the password it was given."""
-    errors: dict[str, list[str]] = {}
-    if role not in Role.values:
-        errors.setdefault("role", []).append(
-            _("未知角色“%(role)s”，可选：%(choices)s")
-            % {"role": role, "choices": " ".join(Role.values)}
-        )
-    if department not in Department.values:
-        errors.setdefault("department", []).append(
-            _("未知部门“%(dept)s”，可选：%(choices)s")
-            % {"dept": department, "choices": " ".join(Department.values)}
-        )
-    region = Region.objects.filter(code=region_code).first()
-    if region is None:
-        errors.setdefault("region", []).append(
-            _("行政区划代码“%(code)s”不存在（请先运行 load_regions）") % {"code": region_code}
-        )
-    elif role in LEVEL_BY_ROLE and region.level != LEVEL_BY_ROLE[role]:
-        errors.setdefault("region", []).append(
-            _("角色“%(role)s”应授予在%(level)s级地区上，“%(name)s”是%(actual)s级")
-            % {
-                "role": Role(role).label,
-                "level": Region.Level(LEVEL_BY_ROLE[role]).label,
-                "name": region.name,
-                "actual": region.get_level_display(),
-            }
-        )
-    if User.objects.filter(username=username).exists():
+    """Create a user with one role grant. Returns the user and the password it was given.
+
+    With an `actor` (an admin on a page or an import) the grant must be one they may give
+    (accounts/delegation.py); without one it is the server's shell or the demo. The password
+    was chosen by someone else, so by default it must be changed at the first sign-in.
+    """
+    scope = Scope.held_by(actor) if actor is not None else None
+    errors = grant_problems(
+        scope,
+        role=role,
+        region=Region.objects.filter(code=region_code).first(),
+        region_code=region_code,
+        department=department,
+    )
+    if User.objects.filter(username__iexact=username).exists():
         errors.setdefault("username", []).append(_("用户名“%(name)s”已存在") % {"name": username})
     if errors:
         raise ValidationError(errors)
 
     password = password or generate_password()
-    user = User(username=username, full_name=full_name)
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        region_id=region_code,
+        must_change_password=must_change_password,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    RoleGrant.objects.create(user=user, role=role, region=region, department=department)
+    RoleGrant.objects.create(user=user, role=role, region_id=region_code, department=department)
     audit_log(
         kind=AuditEvent.Kind.USER_CREATED,
         actor=actor,
         obj=user,
-        detail={"role": role, "region": region.code, "department": department},
+        detail={"role": role, "region": region_code, "department": department},
     )
     return user, password
 

@@ -25,6 +25,7 @@ urlpatterns = [
         account_views.NotificationReadView.as_view(),
         name="notification_read",
     ),
+    path("accounts/manage/", include("onboarding.urls")),
     path("institutions/", include("institutions.urls")),
     path("campaign/", include("campaign.urls")),
     path("inspections/", include("inspections.urls")),

@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         """UserFactory(grant=("county_officer", "140105")) or (role, region, department)."""
         if extracted:
             role, region, *department = extracted
+            self.region_id = self.region_id or region  # the account belongs where it works
             RoleGrant.objects.create(
                 user=self, role=role, region_id=region, department=(department or ["education"])[0]
             )

@@ -82,6 +82,8 @@ class Command(BaseCommand):
                     department=department,
                     password=DEMO_PASSWORD,
                     full_name=full_name,
+                    # The demo's logins are printed in the README: no forced change.
+                    must_change_password=False,
                 )
             self.stdout.write(f"  {username:<18} {DEMO_PASSWORD}  {role:<16} {region} {full_name}")
         added = sampling_demo_pools()
