@@ -35,4 +35,12 @@ def navigation(request):
         if scope.can(permission)
     ]
     unread = unread_count(user) if scope.can("dashboard.view") else None
-    return {"nav_items": items, "user_roles": sorted(scope.roles), "unread_notifications": unread}
+    return {
+        "nav_items": items,
+        "user_roles": sorted(scope.roles),
+        "unread_notifications": unread,
+        # The API answers what the register pages show (dashboard.view opens its schema and
+        # docs): a county bureau syncs its own system with it. The auditor reads only the
+        # audit log and complaints, which the API does not serve: no token for them.
+        "can_use_api": scope.can("dashboard.view"),
+    }

@@ -1,7 +1,8 @@
 """Who manages which accounts, and which grants they may give (账号管理的分级授权).
 
 An admin holds the `accounts.manage` permission on a province or a city. They manage the
-accounts that belong to a region inside theirs (`User.region`), and give or take away grants
+accounts that belong to a region inside theirs (`User.region`) and hold grants only inside
+it (an admin's or auditor's grant only under a province's admin), and give or take away grants
 only on regions inside theirs: a city's admin manages its city and counties and can grant
 nothing on the province. The admin and auditor roles are given by a province's admin alone,
 since they open the whole log and every account of a region.
@@ -9,13 +10,16 @@ since they open the whole log and every account of a region.
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
+
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.models import Region
 
-from .models import User
+from .models import RoleGrant, User
 from .roles import LEVEL_BY_ROLE, Department, Role
 from .scope import Scope
 
@@ -26,9 +30,24 @@ PROVINCE_ONLY_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
 
 def managed_users(scope: Scope) -> QuerySet[User]:
-    """The accounts this admin manages: those belonging to a region inside theirs."""
+    """The accounts this admin manages: those belonging to a region inside theirs whose every
+    grant lies inside theirs too, and which hold no admin or auditor grant unless the admin's
+    province-level grant covers it. A city's admin can so never reset, switch off or edit an
+    account that reaches beyond the city (and sign in as it), nor a peer admin."""
     scope.require("accounts.manage")
-    return User.objects.filter(scope.q("accounts.manage", region="region__code"))
+    reach = scope.q("accounts.manage", region="region__code")
+    province_prefixes = {
+        code[:2] for code in scope.region_codes("accounts.manage") if code.endswith("0000")
+    }
+    province_reach = (
+        reduce(or_, [Q(region__code__startswith=p) for p in sorted(province_prefixes)])
+        if province_prefixes
+        else Q(pk__in=[])
+    )
+    grants = RoleGrant.objects.filter(user=OuterRef("pk"))
+    beyond = grants.exclude(reach)
+    privileged = grants.filter(role__in=PROVINCE_ONLY_ROLES).exclude(province_reach)
+    return User.objects.filter(reach).exclude(Exists(beyond)).exclude(Exists(privileged))
 
 
 def is_province_admin(scope: Scope, region_code: str) -> bool:
@@ -60,6 +79,10 @@ def grant_problems(scope: Scope | None, *, role: str, region: Region | None, reg
         add("department", _("未知部门“%(dept)s”") % {"dept": department})
     if region is None:
         add("region", _("行政区划代码“%(code)s”不存在") % {"code": region_code})
+    if role == Role.DEPARTMENT_USER and department == Department.EDUCATION:
+        # Education leads the campaign through its own roles; a department user of education
+        # would close every department's rectification problems (Scope.covers_task).
+        add("department", _("部门用户须选择教育以外的部门（消防、公安、体育、文旅、科技）"))
     if errors:
         return errors
     levels = levels_for_role(role)

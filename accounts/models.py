@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -35,6 +36,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("onboarding:user", args=[self.pk])
 
 
 class RoleGrant(models.Model):
@@ -155,6 +159,7 @@ class Notification(models.Model):
         ASSIGNMENT = "assignment", _("抽查任务")
         SUMMARY = "summary", _("工作总结")
         OTHER = "other", _("其他")
+        DIGEST = "digest", _("每日汇总")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
@@ -173,10 +178,18 @@ class Notification(models.Model):
     email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(_("邮件发送次数"), default=0)
     email_claimed_until = models.DateTimeField(null=True, blank=True)
+    # Routine messages are gathered into one digest per person per day (accounts/
+    # notifications.py): an item points at its digest and stays out of the bell; the digest
+    # is e-mailed once, by the outbox's sweep, not before `email_after` (the day's end).
+    digest = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="items",
+        verbose_name=_("所属汇总"),
+    )  # fmt: skip
+    email_after = models.DateTimeField(_("邮件不早于"), null=True, blank=True)
 
     history = HistoricalRecords(
         excluded_fields=["read_at", "email_to", "email_sent_at", "email_attempts",
-                         "email_claimed_until"]
+                         "email_claimed_until", "digest", "email_after"]
     )  # fmt: skip
 
     class Meta:

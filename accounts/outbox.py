@@ -8,6 +8,10 @@ worker are back. Every sender claims a row with a conditional UPDATE before send
 task and a sweep, or two workers, never send the same row twice. A worker killed between
 sending and marking the row sent leaves a claim that expires after `LEASE`; the row is
 then sent again (at least once, as any mail relay is).
+
+A day's digest of routine notifications (accounts/notifications.py) waits in the outbox
+until `email_after`, the end of its day; the sweep then sends it once, its text written at
+sending from every item of the day.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Notification
 
@@ -30,13 +35,20 @@ SWEEP_BATCH = 500
 
 
 def pending() -> QuerySet[Notification]:
-    """Rows whose e-mail still has to go out and that no live sender holds."""
+    """Rows whose e-mail still has to go out, is due, and that no live sender holds."""
     now = timezone.now()
     return (
         Notification.objects.filter(email_sent_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS)
         .exclude(email_to="")
         .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+        .filter(Q(email_after__isnull=True) | Q(email_after__lte=now))
     )
+
+
+def address_now(user) -> str:
+    """Where the user's e-mail goes now: their address, if the account is active and they
+    chose e-mail as well as the bell; else nothing."""
+    return user.email if user.is_active and user.notify_by_email else ""
 
 
 def _claim(pk: int) -> bool:
@@ -51,8 +63,23 @@ def _claim(pk: int) -> bool:
     )
 
 
+def _digest_text(digest: Notification) -> str:
+    """Every item of the day: its title, text, reason and link."""
+    blocks = []
+    for n, item in enumerate(digest.items.order_by("created_at", "pk"), start=1):
+        lines = [f"{n}. {item.title}", item.body, item.reason and _("收到原因：") + item.reason,
+                 item.link and _("链接：") + item.link]  # fmt: skip
+        blocks.append("\n".join(line for line in lines if line))
+    return "\n\n".join(blocks)
+
+
 def _send(notification: Notification) -> None:
-    body = "\n\n".join(part for part in (notification.body, notification.reason) if part)
+    text = (
+        _digest_text(notification)
+        if notification.kind == Notification.Kind.DIGEST
+        else notification.body
+    )
+    body = "\n\n".join(part for part in (text, notification.reason) if part)
     EmailMessage(
         subject=notification.title,
         body=body,
@@ -71,7 +98,15 @@ def deliver(ids: list[int] | None = None) -> int:
     for pk in list(candidates.values_list("pk", flat=True)[:SWEEP_BATCH]):
         if not _claim(pk):
             continue
-        notification = Notification.objects.get(pk=pk)
+        notification = Notification.objects.select_related("user").get(pk=pk)
+        address = address_now(notification.user)
+        if not address:
+            # Since it was written the user chose in-app only, lost the address, or the account
+            # was switched off: no e-mail, and none retried (the bell keeps the message).
+            Notification.objects.filter(pk=pk).update(email_to="", email_claimed_until=None)
+            continue
+        # A day's digest is written in the morning and leaves at night: to today's address.
+        notification.email_to = address
         try:
             _send(notification)
         except Exception:  # noqa: BLE001 — any mail failure: keep the row, retry later
@@ -87,7 +122,7 @@ def deliver(ids: list[int] | None = None) -> int:
                 logger.warning("notification e-mail %s not sent, retried later", pk, exc_info=True)
             continue
         Notification.objects.filter(pk=pk).update(
-            email_sent_at=timezone.now(), email_claimed_until=None
+            email_sent_at=timezone.now(), email_claimed_until=None, email_to=address
         )
         sent += 1
     return sent

@@ -153,6 +153,10 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             # trades; which triggers follows their sections (enforcement/selectors.py).
             "enforcement.view",
             "enforcement.record",
+            # They follow up their own department's rectification tasks (报整改、复查销号):
+            # fire rescue closes fire rescue's problems, never education's or another
+            # department's (Scope.covers_task).
+            "rectification.change",
         }
     ),
     Role.VETTING_OFFICER: frozenset(

@@ -7,6 +7,7 @@ the Scope answers these questions, and nothing else in the project answers them:
 - which rows may they do X to?                    `scope.filter(queryset, "fees.view", ...)`
 - which checklist sections are theirs?            `scope.sections("inspections.view")`
 - may they set an inspection's conclusion?        `scope.may_conclude(inspection)`
+- whose rectification tasks may they act on?      `scope.covers_task(...)`, `scope.task_q(...)`
 - do they write a city's work summary, receive it,
   and which departments' parts of it do they write? `scope.writes_summary(city_code)`,
                                                   `scope.receives_summary(city_code)`,
@@ -45,6 +46,7 @@ from .roles import (
     SUMMARY_SECTION_DEPARTMENTS,
     SUMMARY_WRITING_DEPARTMENT,
     Department,
+    Role,
 )
 
 _PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6}
@@ -381,6 +383,39 @@ class Scope:
         )
         return bool(acting & leads)
 
+    # -- rectification tasks ------------------------------------------------------------
+
+    def covers_task(
+        self, permission: str, *, county_code: str, sector: str, department: str
+    ) -> bool:
+        """True when the user acts on a department's task (a rectification task, its problems)
+        at an institution in this county and sector.
+
+        A grant that reaches the institution (the reach rule of `covers_institution`), held
+        for the task's own department: fire rescue reports and closes fire rescue's problems,
+        never education's or sports'. Education leads the campaign and acts on every task,
+        through its own roles' grants (`_leads_tasks`): never a department user's.
+        """
+        return any(
+            g.reaches(county_code, sector) and (g.department == department or _leads_tasks(g))
+            for g in self._grants_for(permission)
+        )
+
+    def task_q(self, permission: str, *, region: str, sector: str, department: str) -> Q:
+        """The rule of `covers_task` as a filter: `region`, `sector` and `department` are the
+        paths to the row's county code, its institution's sector and its task's department
+        (e.g. "task__institution__county__code", "task__institution__sector",
+        "task__department")."""
+        parts = []
+        for grant in self._grants_for(permission):
+            part = Q(**{f"{region}__startswith": grant.prefix})
+            if grant.sector is not None:
+                part &= Q(**{sector: grant.sector})
+            if not _leads_tasks(grant):
+                part &= Q(**{department: grant.department})
+            parts.append(part)
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+
     # -- city work summaries ------------------------------------------------------------
 
     def receives_summary(self, city_code: str) -> bool:
@@ -450,6 +485,15 @@ class Scope:
     def departments(self, permission: str) -> frozenset[str]:
         """The departments the user acts for with this permission (whose sections they own)."""
         return frozenset(g.department for g in self._grants_for(permission))
+
+
+# The roles through which education leads the campaign and acts on every department's
+# rectification task; a department user acts on its own department's tasks alone.
+_TASK_LEADING_ROLES = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF, Role.PROVINCE_STAFF})
+
+
+def _leads_tasks(grant: Grant) -> bool:
+    return grant.department == Department.EDUCATION and grant.role in _TASK_LEADING_ROLES
 
 
 def _level_of(region_code: str) -> str:

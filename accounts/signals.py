@@ -1,11 +1,17 @@
-"""Login, logout, failure and lock-out become audit events."""
+"""Login, logout, failure and lock-out become audit events; and the signal an account's
+other credentials listen to."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .audit import audit_log
 from .models import AuditEvent
+
+# Sent (user=, actor=) inside the transaction when an admin resets an account's password or
+# switches it off: whatever else signs in as that account must stop too. The API's tokens
+# live above accounts, so the api app listens (ApiConfig.ready) rather than being called.
+credentials_withdrawn = Signal()
 
 
 @receiver(user_logged_in)

@@ -16,5 +16,6 @@ def send_notification_emails(ids: list[int]) -> int:
 @shared_task(name="accounts.tasks.sweep_outbox", acks_late=True, reject_on_worker_lost=True,
              ignore_result=True)  # fmt: skip
 def sweep_outbox() -> int:
-    """Every minute (beat): whatever is still pending, e.g. written while Redis was down."""
+    """Every minute (beat): whatever is still pending, e.g. written while Redis was down, and
+    each digest of routine notifications once its day is over (accounts/notifications.py)."""
     return outbox.deliver()

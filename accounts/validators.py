@@ -1,5 +1,6 @@
 import string
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -28,3 +29,11 @@ class CharacterClassValidator:
         return _("密码须包含小写字母、大写字母、数字、其他符号中的至少 %(n)d 类。") % {
             "n": self.min_classes
         }
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's rule with a Chinese message: Django 5.2 changed the message's text and its
+    Chinese catalogue still has the old one, so the refusal came out in English."""
+
+    def get_error_message(self) -> str:
+        return _("密码太短：至少须有 %(n)d 个字符。") % {"n": self.min_length}

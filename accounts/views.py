@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -7,7 +8,7 @@ from django.views.generic import TemplateView
 from . import selectors
 from .mixins import ScopedViewMixin
 from .models import AuditEvent, Notification
-from .notifications import notifications_mark_read
+from .notifications import inbox, notifications_mark_read
 from .scope import get_in_scope_or_404
 
 
@@ -19,8 +20,10 @@ class AuditLogView(ScopedViewMixin, TemplateView):
         kind = self.request.GET.get("kind", "")
         username = self.request.GET.get("username", "").strip()
         events = selectors.audit_event_list(scope=self.scope, kind=kind, username=username)
+        page = Paginator(events, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
-            page=Paginator(events, 50).get_page(self.request.GET.get("page")),
+            page=page,
+            events=selectors.audit_targets(page.object_list),
             kinds=AuditEvent.Kind.choices,
             kind=kind,
             username=username,
@@ -33,7 +36,7 @@ class NotificationListView(ScopedViewMixin, TemplateView):
     template_name = "accounts/notifications.html"
 
     def get_context_data(self, **kwargs):
-        notes = Notification.objects.filter(user=self.request.user)
+        notes = inbox(self.request.user)  # a digest shows its items (links) inside it
         return super().get_context_data(
             page=Paginator(notes, 30).get_page(self.request.GET.get("page")), **kwargs
         )
@@ -50,6 +53,9 @@ class NotificationReadView(ScopedViewMixin, View):
             return redirect("notifications")
         note = get_in_scope_or_404(Notification.objects.filter(user=request.user), pk=pk)
         notifications_mark_read(user=request.user, pk=note.pk)
+        if note.kind == Notification.Kind.DIGEST:
+            # Opening a digest shows its items, each with its own link.
+            return redirect(f"{reverse('notifications')}#notification-{note.pk}")
         return redirect(
             note.link
             if url_has_allowed_host_and_scheme(note.link, None) and note.link

@@ -1,4 +1,7 @@
-"""/api/v1/notifications/: the caller's own notifications; mark one or all read."""
+"""/api/v1/notifications/: the caller's own notifications; mark one or all read.
+
+As in the bell, routine messages come as one digest a day (kind "digest"), its messages in
+`items`; reading the digest reads it once."""
 
 from __future__ import annotations
 
@@ -9,14 +12,22 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Notification
-from accounts.notifications import notifications_mark_read
+from accounts.notifications import inbox, notifications_mark_read
 from accounts.viewsets import ScopedViewSetMixin
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "link", "reason", "created_at", "read_at"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    items = NotificationItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [*NotificationItemSerializer.Meta.fields, "items"]
 
 
 class NotificationFilterSet(filters.FilterSet):
@@ -39,7 +50,7 @@ class NotificationViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     ordering_fields = ["created_at", "id"]
 
     def get_queryset(self):
-        return Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        return inbox(self.request.user).order_by("-created_at", "-id")
 
     # Marking read goes through the bell page's own function (a notification read twice
     # keeps its first time).

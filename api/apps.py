@@ -9,4 +9,15 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Registers the token scheme with drf-spectacular, so the schema documents it.
-        from . import schema  # noqa: F401
+        from accounts.signals import credentials_withdrawn
+
+        from . import (
+            schema,  # noqa: F401
+            services,
+        )
+
+        credentials_withdrawn.connect(
+            lambda sender, user, actor, **kwargs: services.tokens_withdraw(user=user, actor=actor),
+            dispatch_uid="api.tokens_withdraw",
+            weak=False,
+        )

@@ -95,6 +95,22 @@ def token_revoke(*, token: ApiToken, actor, request=None) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def tokens_withdraw(*, user, actor) -> int:
+    """Revoke every live token of an account whose password an admin reset or that was
+    switched off (accounts.signals.credentials_withdrawn); returns how many."""
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    now = timezone.now()
+    for row in live:
+        row.revoked_at = now
+        row.save(update_fields=["revoked_at"])
+        audit_log(
+            kind=AuditEvent.Kind.API_TOKEN, actor=actor, obj=row, reason=_("吊销 API 令牌"),
+            detail={"name": row.name, "prefix": row.prefix, "withdrawn_with_account": True},
+        )  # fmt: skip
+    return len(live)
+
+
 def token_authenticate(raw: str) -> ApiToken | None:
     """The live token with this secret (its user loaded), or None; notes when it was used."""
     if not raw.startswith(MARKER) or len(raw) > 100:

@@ -323,10 +323,13 @@ class Late:
 
 def _escalate(
     run: _Run, *, level: str, region, items: list[Late], users: list, title: str,
-    body, reason: str, link: str, task=None,
+    body, reason: str, link: str, task=None, urgent: bool = False,
 ) -> int:  # fmt: skip
     """Claim each item at this level and send one message about those newly claimed (`body`
-    gets them); 1 when a message went out. Not claimed while nobody is there to tell."""
+    gets them); 1 when a message went out. Not claimed while nobody is there to tell.
+    Routine (the day's digest) unless `urgent`: a minors' case. A major hazard came one by
+    one when it was found (inspections/services.py); its late rectification is one line of
+    the day's digest, or a province hears of dozens at once."""
     if not items or not users:
         return 0
     with transaction.atomic():
@@ -348,6 +351,7 @@ def _escalate(
             link=link,
             reason=reason,
             key=claimed[0][0],
+            urgent=urgent,
         )
     return 1
 
@@ -611,7 +615,7 @@ def escalate_complaints(run: _Run) -> int:
                 run, level=level, region=county, items=items, users=users,
                 title=title % {"number": case.number, "county": county.name},
                 body=lambda claimed, text=text: text, reason=reason,
-                link=reverse("complaints:detail", args=[case.pk]),
+                link=reverse("complaints:detail", args=[case.pk]), urgent=minor,
             )  # fmt: skip
     return escalated
 

@@ -59,6 +59,6 @@ def escalate_unreferred_minors(run: _Run) -> int:
                 title=_("涉未成年人线索逾期未移送公安：%(number)s（%(county)s）")
                 % {"number": case.number, "county": county.name},
                 body=lambda claimed, text=text: text, reason=reason,
-                link=reverse("complaints:detail", args=[case.pk]),
+                link=reverse("complaints:detail", args=[case.pk]), urgent=True,
             )  # fmt: skip
     return escalated

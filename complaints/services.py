@@ -124,6 +124,7 @@ def notify_new(case: Case) -> None:
         link=f"/complaints/{case.pk}/",
         reason=_("您是该县（市、区）教育部门的检查人员"),
         key=f"complaint-new-{case.pk}",
+        urgent=case.is_minor_offence,  # other cases: the day's digest
     )
 
 
@@ -345,6 +346,7 @@ def case_triage(
         link=f"/complaints/{locked.pk}/",
         reason=_("%(actor)s 将该案件分配给您") % {"actor": actor},
         key=f"complaint-assign-{locked.pk}",
+        urgent=locked.is_minor_offence,  # other cases: the day's digest
     )
     return locked
 
@@ -477,6 +479,7 @@ def referral_create(
         link=f"/complaints/{locked.pk}/",
         reason=_("您是该地区公安机关的用户"),
         key=f"complaint-referral-{referral.pk}",
+        urgent=locked.is_minor_offence,  # other cases: the day's digest
     )
     return referral
 

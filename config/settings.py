@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # A password someone else chose is changed before anything else (accounts/middleware.py).
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -182,7 +184,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -370,6 +372,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "complaints.models.Case.Status",
         "ComplaintCategoryEnum": "complaints.models.Category",
         "ReferralOutcomeEnum": "complaints.models.Referral.Outcome",
+        "NotificationKindEnum": "accounts.models.Notification.Kind",
         # The six departments, and the five that write a part of a city's summary.
         "DepartmentEnum": "accounts.roles.Department",
         "SummarySectionDepartmentEnum": "accounts.roles.SUMMARY_SECTION_DEPARTMENTS",

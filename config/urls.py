@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts import views_account
 from ops.health import healthz
 from progress.views_home import home
 
@@ -13,6 +14,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", views_account.MyAccountView.as_view(), name="my_account"),
+    path("account/password/", views_account.PasswordChangeView.as_view(), name="password_change"),
     path("audit/", account_views.AuditLogView.as_view(), name="audit_log"),
     path("notifications/", account_views.NotificationListView.as_view(), name="notifications"),
     path(

@@ -7,6 +7,7 @@ Amendment (who, when, why, what changed), and every model keeps its history.
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -120,6 +121,9 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} · {self.round}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:detail", args=[self.pk])
 
 
 class Answer(models.Model):
@@ -272,6 +276,9 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:finding", args=[self.pk])
 
     @property
     def measured(self) -> str:

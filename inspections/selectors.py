@@ -23,15 +23,32 @@ def inspection_list(*, scope: Scope, permission: str = "inspections.view") -> Qu
     )
 
 
+RECTIFY = "rectification.change"
+
+
 def finding_list(*, scope: Scope, permission: str = "inspections.view") -> QuerySet:
-    """The problem list: findings in the user's regions and in the sections they own."""
+    """The problem list: findings in the user's regions and in the sections they own.
+
+    For `rectification.change` (report, re-inspect), only those of the tasks the user acts
+    on (Scope.covers_task): their own department's, or every department's for education.
+    """
     qs = scope.institutions(
         Finding.objects.select_related("task__institution__county", "item", "answer"),
         permission,
         path="task__institution",
         round_path="task__inspection__round",
     )
-    return qs.filter(section__in=scope.sections(permission))
+    qs = qs.filter(section__in=scope.sections(permission))
+    if permission == RECTIFY:
+        qs = qs.filter(
+            scope.task_q(
+                permission,
+                region="task__institution__county__code",
+                sector="task__institution__sector",
+                department="task__department",
+            )
+        )
+    return qs
 
 
 def deadline_q(lookup: str, day) -> Q:

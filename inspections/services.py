@@ -32,6 +32,7 @@ from .models import Answer, Finding, Inspection, RectificationTask, Round
 from .selectors import screening_phase_deadline
 
 DEADLINE_REASON_MAX = 500
+NOTE_MAX = 2000  # a report (整改情况) or a re-inspection's note (复查意见)
 
 
 class EditConflict(ValidationError):
@@ -517,7 +518,16 @@ def _alert_major_hazards(inspection: Inspection, majors: list, *, key: str = "")
 
 
 def _require_finding(scope: Scope, finding: Finding) -> None:
-    _require_institution(scope, "rectification.change", finding.task.institution)
+    """The problem lies in the user's region and sections, in a task of their department
+    (Scope.covers_task: fire rescue acts on fire rescue's tasks; education on all)."""
+    task = finding.task
+    if not scope.covers_task(
+        "rectification.change",
+        county_code=task.institution.county_id,
+        sector=task.institution.sector,
+        department=task.department,
+    ):
+        raise PermissionDenied
     if finding.section not in scope.sections("rectification.change"):
         raise PermissionDenied
 
@@ -531,6 +541,10 @@ def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Findi
     _require_not_done(finding)
     if not note.strip():
         raise ValidationError(_("请填写整改情况"))
+    if message := control_character_message(note, multiline=True):
+        raise ValidationError(message)
+    if len(note.strip()) > NOTE_MAX:
+        raise ValidationError(_("整改情况不能超过 %(n)d 个字") % {"n": NOTE_MAX})
     if finding.status == Finding.Status.REPORTED and finding.report_note == note.strip():
         return finding  # the same report again: nothing new to record
     finding.status = Finding.Status.REPORTED
@@ -567,6 +581,10 @@ def finding_verify(
     # Lock and re-read: of two verifications at once, the second sees the first's outcome.
     finding.refresh_from_db(from_queryset=Finding.objects.select_for_update())
     _require_not_done(finding)
+    if message := control_character_message(note, multiline=True):
+        raise ValidationError(message)
+    if len(note.strip()) > NOTE_MAX:
+        raise ValidationError(_("复查意见不能超过 %(n)d 个字") % {"n": NOTE_MAX})
     if not passed:
         if deadline is None:
             raise ValidationError(_("退回整改时请填写新的整改期限"))

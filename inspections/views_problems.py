@@ -130,7 +130,7 @@ class ProblemExportView(ScopedViewMixin, View):
 class ReportForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("整改情况"),
-        max_length=2000,
+        max_length=services.NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"required": gettext_lazy("请填写整改情况")},
     )
@@ -146,7 +146,7 @@ class VerifyForm(forms.Form):
     )
     note = forms.CharField(
         label=gettext_lazy("复查意见"),
-        max_length=2000,
+        max_length=services.NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
@@ -201,10 +201,11 @@ class FindingView(ScopedViewMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         can_change = (
-            self.scope.covers_institution(
+            self.scope.covers_task(
                 "rectification.change",
                 county_code=finding.task.institution.county_id,
                 sector=finding.task.institution.sector,
+                department=finding.task.department,
             )
             and finding.section in self.scope.sections("rectification.change")
             and finding.status not in Finding.DONE

@@ -2,6 +2,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from stdnum.cn import uscc
@@ -90,6 +91,9 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("institutions:detail", args=[self.pk])
 
     @property
     def supervising_department(self) -> str:

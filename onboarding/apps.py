@@ -9,3 +9,11 @@ class OnboardingConfig(AppConfig):
 
     name = "onboarding"
     verbose_name = "账号管理"
+
+    def ready(self):
+        # The one import flow (tabular) serves the account import by its kind's spec.
+        from tabular.specs import register_import
+
+        from . import imports
+
+        register_import(imports.SPEC)

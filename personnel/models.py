@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +93,9 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("personnel:detail", args=[self.pk])
 
     def set_id_number(self, number: str) -> None:
         """Store an already validated number: encrypted, hashed, sex and birth date derived."""
@@ -176,6 +180,9 @@ class CheckBatch(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("personnel:batch", args=[self.pk])
 
     @property
     def number(self) -> str:

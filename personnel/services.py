@@ -303,6 +303,8 @@ def _open_dismissal(check: BackgroundCheck) -> Dismissal:
         link=reverse("personnel:dismissal", args=[dismissal.pk]),
         reason=_("您是该机构所在县区的检查人员"),
         key=f"dismissal:{dismissal.pk}",
+        # One by one: someone barred from work with minors is still at the institution.
+        urgent=True,
     )
     return dismissal
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -127,6 +128,9 @@ class CitySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} {self.campaign} 工作总结"
+
+    def get_absolute_url(self) -> str:
+        return reverse("summaries:detail", args=[self.campaign_id, self.city_id])
 
     def narratives(self) -> dict[str, str]:
         return {name: getattr(self, name) for name, _label in self.SECTIONS}

@@ -10,6 +10,7 @@ refuses any change but the one that marks it superseded by a redraw.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -149,6 +150,9 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} 抽样 #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sampling:draw", args=[self.pk])
 
 
 class Assignment(models.Model):

@@ -141,6 +141,11 @@ class Importer:
     def describe(self, planned: PlannedRow) -> dict:
         return {"row": planned.row, "values": {k: str(v) for k, v in planned.values.items()}}
 
+    def outcome(self) -> dict:
+        """What `write` leaves on the run's report beside the check's, in the same
+        transaction (e.g. the accounts' initial passwords, encrypted, to hand out once)."""
+        return {}
+
     # -- the pipeline -------------------------------------------------------------------
 
     def aliases(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ class ImportRun(models.Model):
         CHECK_RESULTS = "check_results", _("犯罪记录查询结果")
         FEES = "fees", _("收费记录")
         COMPLAINTS = "complaints", _("投诉举报")
+        ACCOUNTS = "accounts", _("账号")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("等待处理")

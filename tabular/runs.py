@@ -171,6 +171,7 @@ def _write(run_id: int) -> ImportRun | None:
                     % {"n": plan.error_rows}
                 )
             importer.write(plan)
+            locked.report = {**locked.report, **importer.outcome()}
             locked.status = ImportRun.Status.DONE
             locked.finished_at = timezone.now()
             locked.total_rows = locked.processed_rows = plan.total_rows

@@ -79,6 +79,12 @@ class ImportSpec:
     # The upload holds personal data in clear (ID numbers, reporters' phones): delete it as
     # soon as the run no longer needs it (done, failed, or has errors).
     purge_upload: bool = False
+    # A template included in the finished run's notice (gets `run` and `spec`), e.g. the
+    # accounts' one-time download of their initial passwords.
+    done_include: str = ""
+    # Write in a worker, not the request, above this many rows, whatever the file's size
+    # (accounts: each row hashes a password, about half a second in production).
+    write_inline_rows: int | None = None
 
     def url(self, name: str) -> str:
         return f"{self.namespace}:{name}"

@@ -61,7 +61,10 @@ class _ImportMixin(LoginRequiredMixin):
 
 def _now_or_later(run: ImportRun, step: str) -> None:
     """A small file is handled inside the request, a larger one by a worker."""
-    if run.file.size > runs.INLINE_LIMIT_BYTES:
+    rows_limit = import_spec(run.kind).write_inline_rows
+    if run.file.size > runs.INLINE_LIMIT_BYTES or (
+        step == "write" and rows_limit is not None and run.total_rows > rows_limit
+    ):
         import_step_later(run, step)
     elif step == "check":
         runs.import_run_check(run_id=run.pk)

@@ -107,11 +107,12 @@ def users(run: Run, geo: dict) -> dict:
     copy_rows(
         User._meta.db_table,
         ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
-         "is_staff", "is_active", "date_joined", "full_name", "phone"],
+         "is_staff", "is_active", "date_joined", "full_name", "phone", "region_id",
+         "must_change_password", "notify_by_email"],
         (
             (pk, password, False, username, "", "", "", False, True, now,
-             person_name(run.rng), "")
-            for pk, (username, *_rest) in zip(ids, people, strict=True)
+             person_name(run.rng), "", region, False, True)
+            for pk, (username, _role, region, _dept) in zip(ids, people, strict=True)
         ),
     )  # fmt: skip
     copy_rows(

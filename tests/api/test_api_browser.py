@@ -41,6 +41,7 @@ def test_a_county_officer_creates_a_token_sees_it_once_and_revokes_it(
     page.get_by_role("button", name="菜单").click()
     # The menu slides open on a phone: wait until it has, then follow the link.
     expect(page.locator("#mainnav.show")).to_be_visible()
+    page.get_by_test_id("user-menu").click()  # the token page is the user's own
     page.get_by_role("link", name="API 令牌").click()
     page.wait_for_url(f"{live_server.url}/api/tokens/")
     expect(page.get_by_role("heading", name="API 令牌", exact=True)).to_be_visible()

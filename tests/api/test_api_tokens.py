@@ -258,3 +258,21 @@ def test_an_outside_program_lists_the_overdue_rectification_tasks_of_xiaodian(
         urllib.request.urlopen(f"{live_server.url}/api/v1/rectifications/", timeout=30)  # noqa: S310
     refused.value.close()  # the error carries the open response
     assert refused.value.code == 401 and refused.value.headers["WWW-Authenticate"] == "Token"
+
+
+def test_a_password_reset_or_switch_off_revokes_the_accounts_tokens(cast):
+    """A reset is what an admin does when a password may have leaked: tokens made with it
+    must not outlive it. Switching an account off revokes them too (and they stop at once)."""
+    from accounts.services import password_reset, user_set_active
+
+    _token, secret = services.token_create(actor=cast.xiaodian, name="县局同步")
+    _other, other_secret = services.token_create(actor=cast.pingcheng, name="县局同步")
+    password_reset(user=cast.xiaodian, actor=cast.admin)
+    assert services.token_authenticate(secret) is None
+    assert services.token_authenticate(other_secret) is not None
+    revoked = AuditEvent.objects.filter(kind=AuditEvent.Kind.API_TOKEN, reason="吊销 API 令牌")
+    assert revoked.get().actor == cast.admin
+
+    _token, again = services.token_create(actor=cast.pingcheng, name="第二个")
+    user_set_active(user=cast.pingcheng, active=False, actor=cast.admin)
+    assert not ApiToken.objects.filter(user=cast.pingcheng, revoked_at__isnull=True).exists()

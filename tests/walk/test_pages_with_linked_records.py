@@ -6,7 +6,8 @@ rendered there with nothing linked. Here one 平城区 institution has everythin
 sites, staff with a check and a dismissal, a submitted inspection with findings and a
 rectification task, a charge with a violation and a refund, a complaint linked to that
 inspection and referred to the police, a 大同市 draw, a city summary. Every list and detail
-page is fetched by each cast member who may see it: a 200, never a 500.
+page is fetched by each cast member who may see it: a 200, never a 500, and no shell
+command or programmer's word on it (tests/walk/visible_text.py).
 """
 
 import pytest
@@ -17,6 +18,7 @@ from accounts.scope import Scope
 from tests.factories import InstitutionFactory, UserFactory
 from tests.factories_personnel import StaffFactory
 from tests.walk.test_url_walk import CAST, EXPECT, _pingcheng_site
+from tests.walk.visible_text import FOR_DEVELOPERS, developer_words
 
 pytestmark = pytest.mark.django_db
 
@@ -64,14 +66,18 @@ def _linked_world(places) -> dict:
     return {"inspection": inspection, "case": case, "dismissal": dismissal}
 
 
-def _fetch(client, url) -> int | str:
+def _fetch(client, url) -> tuple[int | str, list[str]]:
+    """The page's status, and the developer words an HTML page shows (visible_text.py)."""
     try:
         response = client.get(url)
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)  # an export can fail while it is written
+            return response.status_code, []
     except Exception as exc:  # noqa: BLE001 - the test client re-raises a view's error
-        return f"raised {exc!r}"
-    return response.status_code
+        return f"raised {exc!r}", []
+    html = response.get("Content-Type", "").startswith("text/html")
+    words = developer_words(response.content.decode()) if html else []
+    return response.status_code, words
 
 
 def test_every_page_renders_over_linked_records_for_each_cast_member(client, cast, places):
@@ -93,9 +99,11 @@ def test_every_page_renders_over_linked_records_for_each_cast_member(client, cas
             client.logout()
             if member != "anonymous":
                 client.force_login(getattr(cast, member))
-            got = _fetch(client, url)
+            got, words = _fetch(client, url)
             if got != expected[member]:
                 failures.append(f"{name} as {member}: {got}, expected {expected[member]}")
+            if words and name not in FOR_DEVELOPERS:
+                failures.append(f"{name} as {member} shows developer words: {', '.join(words)}")
     assert not failures, "\n".join(failures)
 
 

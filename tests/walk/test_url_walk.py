@@ -110,6 +110,7 @@ EXPECT = {
 
 
 # Pages of later features keep their expectations beside their tests and join the walk here.
+from tests.walk.url_walk_accounts import EXPECT as _ACCOUNT_EXPECT  # noqa: E402
 from tests.walk.url_walk_api import EXPECT as _API_EXPECT  # noqa: E402
 from tests.walk.url_walk_complaints import EXPECT as _COMPLAINTS_EXPECT  # noqa: E402
 from tests.walk.url_walk_enforcement import EXPECT as _ENFORCEMENT_EXPECT  # noqa: E402
@@ -117,6 +118,7 @@ from tests.walk.url_walk_exports import EXPECT as _EXPORTS_EXPECT  # noqa: E402
 from tests.walk.url_walk_fees import EXPECT as _FEES_EXPECT  # noqa: E402
 from tests.walk.url_walk_inspection_form import EXPECT as _FORM_EXPECT  # noqa: E402
 from tests.walk.url_walk_ledgers import EXPECT as _LEDGERS_EXPECT  # noqa: E402
+from tests.walk.url_walk_onboarding import EXPECT as _ONBOARDING_EXPECT  # noqa: E402
 from tests.walk.url_walk_ops import EXPECT as _OPS_EXPECT  # noqa: E402
 from tests.walk.url_walk_problems import EXPECT as _PROBLEM_EXPECT  # noqa: E402
 from tests.walk.url_walk_progress import EXPECT as _DASHBOARDS_EXPECT  # noqa: E402
@@ -134,6 +136,12 @@ EXPECT |= _API_EXPECT
 EXPECT |= _OPS_EXPECT
 EXPECT |= _SUMMARY_EXPECT
 EXPECT |= _ENFORCEMENT_EXPECT
+EXPECT |= _ONBOARDING_EXPECT
+EXPECT |= _ACCOUNT_EXPECT
+
+from tests.walk.url_walk_onboarding_import import EXPECT as _ACCOUNT_IMPORT_EXPECT  # noqa: E402
+
+EXPECT |= _ACCOUNT_IMPORT_EXPECT
 
 # The expected answer to each write method a pattern's view accepts (test_write_walk.py),
 # where the GET's does not say it: "ok" may write (anything but 403, 404 and 5xx), "login"
@@ -158,6 +166,7 @@ from tests.walk.url_walk_complaints import WRITE_EXPECT as _COMPLAINTS_WRITES  #
 from tests.walk.url_walk_exports import WRITE_EXPECT as _EXPORTS_WRITES  # noqa: E402
 from tests.walk.url_walk_fees import WRITE_EXPECT as _FEES_WRITES  # noqa: E402
 from tests.walk.url_walk_inspection_form import WRITE_EXPECT as _INSPECTION_FORM_WRITES  # noqa: E402
+from tests.walk.url_walk_onboarding import WRITE_EXPECT as _ONBOARDING_WRITES  # noqa: E402
 from tests.walk.url_walk_problems import WRITE_EXPECT as _PROBLEMS_WRITES  # noqa: E402
 from tests.walk.url_walk_reporting import WRITE_EXPECT as _REPORTING_WRITES  # noqa: E402
 from tests.walk.url_walk_sampling import WRITE_EXPECT as _SAMPLING_WRITES  # noqa: E402
@@ -167,6 +176,13 @@ from tests.walk.url_walk_vetting import WRITE_EXPECT as _VETTING_WRITES  # noqa:
 WRITE_EXPECT |= _API_WRITES | _COMPLAINTS_WRITES | _EXPORTS_WRITES | _FEES_WRITES
 WRITE_EXPECT |= _INSPECTION_FORM_WRITES | _PROBLEMS_WRITES | _REPORTING_WRITES
 WRITE_EXPECT |= _SAMPLING_WRITES | _SUMMARY_WRITES | _VETTING_WRITES
+WRITE_EXPECT |= _ONBOARDING_WRITES
+
+from tests.walk.url_walk_onboarding_import import (  # noqa: E402
+    WRITE_EXPECT as _ACCOUNT_IMPORT_WRITES,
+)
+
+WRITE_EXPECT |= _ACCOUNT_IMPORT_WRITES
 
 
 def _pattern_names(patterns, namespace=""):

@@ -9,6 +9,7 @@ from accounts.services import user_create
 from campaign.models import Campaign
 from core.models import Region
 from ops.demo.complaints import complaint_demo_create
+from ops.demo.departments import fire_problem_demo_create
 from ops.demo.enforcement import enforcement_demo_create
 from ops.demo.fees import fee_demo_create
 from ops.demo.inspections import inspection_demo_create
@@ -51,7 +52,10 @@ DEMO_USERS = [
     ("science_taiyuan", "department_user", "140100", "science", "太原市科技局 高科员"),
     ("culture_province", "department_user", "140000", "culture_tourism", "省文化和旅游厅 韩科员"),
     ("science_province", "department_user", "140000", "science", "省科技厅 罗科员"),
+    # Fire rescue of 小店区 closes its own problems there (ops/demo/departments.py).
+    ("fire_xiaodian", "department_user", "140105", "fire", "小店区消防救援大队 孙参谋"),
     ("admin", "admin", "140000", "education", "系统管理员"),
+    ("admin_taiyuan", "admin", "140100", "education", "太原市系统管理员"),
     ("auditor", "auditor", "140000", "education", "审计员 孙审计"),
 ]
 
@@ -95,6 +99,10 @@ class Command(BaseCommand):
             # Counties in each state of 排查整改 (done / screened, not rectified / in hand).
             rest = rectification_demo_states(campaign=campaign)
             self.stdout.write(f"演示排查整改：迎泽区、杏花岭区、万柏林区补充排查 {rest} 家")
+            if fire_problem_demo_create(campaign=campaign):
+                self.stdout.write(
+                    "演示消防问题：小店区新增 1 个待整改的消防安全问题（fire_xiaodian 可复查销号）"
+                )
             staff = staff_demo_create()
             self.stdout.write(f"演示从业人员：新增 {staff} 人（太原市各区）")
             charges = fee_demo_create(

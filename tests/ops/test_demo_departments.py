@@ -1,0 +1,52 @@
+"""The demo's fire rescue user of 小店区 finds an open fire problem of its own and closes it;
+the demo's 太原市 admin signs in to 系统管理 and manages only 太原市."""
+
+import io
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.scope import scope_for
+from campaign.models import Campaign
+from inspections.models import Finding
+from ops.demo.departments import fire_problem_demo_create
+from ops.management.commands.seed_demo import DEMO_PASSWORD
+
+
+def log_in(client, username):
+    response = client.post(
+        reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200, username
+    return response.content.decode()
+
+
+def test_fire_xiaodian_closes_an_open_fire_problem_and_admin_taiyuan_manages_taiyuan(client, db):
+    call_command("seed_demo", institutions=200, stdout=io.StringIO())
+    # Added once: nothing more while an open one is there.
+    campaign = Campaign.objects.get(province_id="140000", is_active=True)
+    assert fire_problem_demo_create(campaign=campaign) == 0
+    fire = User.objects.get(username="fire_xiaodian")
+    assert (fire.must_change_password, fire.full_name) == (False, "小店区消防救援大队 孙参谋")
+    assert "部门工作台" in log_in(client, "fire_xiaodian")
+    response = client.get(reverse("inspections:problems"), {"status": "open"})
+    mine = [f for f in response.context["page"] if f.task.department == "fire"]
+    assert mine and all(f.section == "二" for f in response.context["page"])
+    assert {f.task.institution.county_id for f in mine} == {"140105"}
+    assert "负责部门：消防救援" in response.content.decode()
+    problem = mine[0]
+    url = reverse("inspections:finding_report", args=[problem.pk])
+    assert client.post(url, {"note": "已更换灭火器"}).status_code == 302
+    url = reverse("inspections:finding_verify", args=[problem.pk])
+    assert client.post(url, {"passed": "yes", "note": "复查合格"}).status_code == 302
+    problem.refresh_from_db()
+    assert (problem.status, problem.verified_by) == (Finding.Status.CLOSED, fire)
+
+    admin = User.objects.get(username="admin_taiyuan")
+    assert (admin.must_change_password, admin.full_name) == (False, "太原市系统管理员")
+    client.logout()
+    assert "系统管理" in log_in(client, "admin_taiyuan")
+    scope = scope_for(admin)
+    assert scope.covers_region("accounts.manage", "140105")
+    assert not scope.covers_region("accounts.manage", "140213")
