@@ -4,9 +4,6 @@ admin's scope first (`get_in_scope_or_404(delegation.managed_users(scope), pk=..
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Q, QuerySet
 
 from core.models import Region
@@ -17,13 +14,9 @@ from .scope import Scope, get_in_scope_or_404
 
 
 def manageable_regions(*, scope: Scope) -> QuerySet[Region]:
-    """The regions an admin may put an account in or grant on: their own and those below."""
-    prefixes = scope.region_prefixes("accounts.manage")
-    if not prefixes:
-        return Region.objects.none()
-    return Region.objects.filter(reduce(or_, [Q(code__startswith=p) for p in prefixes])).order_by(
-        "code"
-    )
+    """The regions an admin may put an account in or grant on: their own and those below
+    (not the ancestors `Scope.regions` adds for navigation)."""
+    return Region.objects.filter(scope.q("accounts.manage", region="code")).order_by("code")
 
 
 def account_grants(*, user: User) -> list[RoleGrant]:
