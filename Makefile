@@ -15,6 +15,10 @@ DEMO_ENV = DEBUG=0 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 REDIS_URL= 
 # Tests use the real PostgreSQL and Redis of this machine (or what these variables say).
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anquan
 REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite runs in one process per core (pytest-xdist): each its own test database
+# (<name>_gw0, _gw1) and its own Redis database (config/settings.py). TEST_WORKERS=0 runs it
+# in this process, e.g. to step through a test.
+TEST_WORKERS ?= 2
 TEST_ENV := DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) SECRET_KEY=test-only-not-secret \
 	DEBUG=0 STATIC_MANIFEST=0
 
@@ -103,7 +107,7 @@ test: venv-dev chromium services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
-	$(TEST_ENV) $(VENV)/bin/pytest
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # Deadline day under load ([production]): 200 county officers inspecting with photos while
 # city and province staff browse, served by gunicorn, Locust on 127.0.0.1 for a bounded time.

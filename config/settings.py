@@ -10,6 +10,7 @@ import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -271,6 +272,27 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _redis_for_test_worker(url: str) -> str:
+    """`make test` runs the suite in two pytest-xdist workers; each gets its own test database
+    (pytest-django's `_gw0` suffix) and here its own Redis database, the one after the given one
+    per worker, so one worker's Celery worker never takes the other's task and per-IP limits,
+    lock-outs and kept copies never meet. The shifted URL is written back with a mark, so the
+    worker and beat processes the tests start (which inherit the environment) do not shift
+    again."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (url and worker.startswith("gw")) or os.environ.get("REDIS_URL_PER_TEST_WORKER"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    shifted = urlunsplit(parts._replace(path=f"/{(base + 1 + int(worker[2:])) % 16}"))
+    os.environ["REDIS_URL"] = shifted
+    os.environ["REDIS_URL_PER_TEST_WORKER"] = "1"
+    return shifted
+
+
+REDIS_URL = _redis_for_test_worker(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -48,3 +48,25 @@ def test_production_static_files_collect_with_hashed_names(settings, tmp_path):
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "vendor/echarts-5.6.0/echarts.min.js" in manifest
     assert list(tmp_path.glob("vendor/bootstrap-5.3.9/css/bootstrap.min.*.css.gz"))
+
+
+def test_each_test_worker_gets_its_own_redis_database_once(monkeypatch):
+    from config.settings import _redis_for_test_worker
+
+    monkeypatch.delenv("REDIS_URL_PER_TEST_WORKER", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    shifted = _redis_for_test_worker("redis://127.0.0.1:6379/3")
+    assert shifted == "redis://127.0.0.1:6379/5"
+    # A worker or beat process the test starts inherits the environment: no second shift.
+    assert _redis_for_test_worker(shifted) == shifted
+    assert _redis_for_test_worker("redis://127.0.0.1:6390/0") == "redis://127.0.0.1:6390/0"
+
+
+def test_outside_a_test_worker_the_redis_url_is_kept(monkeypatch):
+    from config.settings import _redis_for_test_worker
+
+    monkeypatch.delenv("REDIS_URL_PER_TEST_WORKER", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    assert _redis_for_test_worker("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379"
+    assert _redis_for_test_worker("") == ""
