@@ -36,6 +36,8 @@ def test_county_officer_logs_in_on_a_phone_and_sees_the_chinese_dashboard(
     # The menu folds into the toggler on a phone and opens with a tap.
     page.get_by_role("button", name="菜单").click()
     page.get_by_role("link", name="培训机构", exact=True).click()
+    # Measured once the list is there: mid-navigation there is no document yet.
+    expect(page).to_have_url(f"{live_server.url}/institutions/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name=places.xiaodian.name).click()
     expect(page.get_by_test_id("institution-name")).to_have_text(places.xiaodian.name)

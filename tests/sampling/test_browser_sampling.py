@@ -123,6 +123,8 @@ def test_province_staff_draw_five_percent_on_a_phone(page, live_server, cast):
     login(page, live_server, "province")
     page.goto(f"{live_server.url}/sampling/")
     page.get_by_role("link", name="山西省 · 省级督导检查").click()
+    # The round's page first: measured mid-navigation there is no document yet.
+    expect(page.get_by_test_id("preview")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_test_id("preview").click()  # no seed typed: the system makes one and shows it
     seed = page.get_by_test_id("seed").inner_text()
