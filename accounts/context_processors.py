@@ -7,6 +7,8 @@ from .scope import scope_for
 # (label, url name, permission needed). The menu shows what the user's scope allows.
 NAVIGATION = [
     (_("工作台"), "home", "dashboard.view"),
+    # An institution's own account (机构端) sees its own pages alone.
+    (_("本机构"), "portal:home", "portal.use"),
     (_("培训机构"), "institutions:list", "institutions.view"),
     (_("专项行动"), "campaign:list", "dashboard.view"),
     (_("问题清单"), "inspections:problems", "inspections.view"),

@@ -79,6 +79,10 @@ def grant_problems(scope: Scope | None, *, role: str, region: Region | None, reg
         add("department", _("未知部门“%(dept)s”") % {"dept": department})
     if region is None:
         add("region", _("行政区划代码“%(code)s”不存在") % {"code": region_code})
+    if role == Role.INSTITUTION:
+        # An institution's account acts for one institution, which only the register's page
+        # names (institutions/accounts.py): a bare grant would be an account of no institution.
+        add("role", _("培训机构的账号请在该机构的页面上开通（培训机构 → 机构详情 → 机构账号）"))
     if role == Role.DEPARTMENT_USER and department == Department.EDUCATION:
         # Education leads the campaign through its own roles; a department user of education
         # would close every department's rectification problems (Scope.covers_task).

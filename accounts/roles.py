@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     VETTING_OFFICER = "vetting_officer", _("县级从业人员审查专员")
     ADMIN = "admin", _("系统管理员")
     AUDITOR = "auditor", _("审计员")
+    # A training institution's own account (机构账号), opened by its county for exactly one
+    # institution (institutions.InstitutionAccount): the institution side, nothing of officials.
+    INSTITUTION = "institution", _("培训机构")
 
 
 class Department(models.TextChoices):
@@ -95,6 +98,8 @@ PERMISSIONS: dict[str, str] = {
     "summary.section": "编写本部门工作总结内容",
     "campaign.manage": "管理专项行动",
     "accounts.manage": "管理用户",
+    "institution_accounts.manage": "开通、管理辖区内培训机构的账号",
+    "portal.use": "机构端：本机构的信息、问题与整改",
     "audit.view": "查看审计日志",
 }
 
@@ -122,6 +127,9 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "fees.change",
             "complaints.change",
             "enforcement.record",
+            # The county opens each institution's account (notice §三(二): the county has
+            # its institutions self-inspect; they do it on the system).
+            "institution_accounts.manage",
         }
     ),
     Role.CITY_STAFF: frozenset(
@@ -179,11 +187,16 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "fees.change",
             "campaign.manage",
             "accounts.manage",
+            "institution_accounts.manage",
         }
     ),  # fmt: skip
     # The auditor reads every complaint in its region, a minor-offence case's details too
     # (complaints/access.py), and acts on none: no `complaints.view`, so no other page opens.
     Role.AUDITOR: frozenset({"audit.view", "complaints.audit"}),
+    # An institution's own account holds the institution side alone: no official's permission,
+    # so every officials' page and API answers it 403, and the scope's region filters never
+    # count its grant (Scope.own_institution names the one institution it acts for).
+    Role.INSTITUTION: frozenset({"portal.use"}),
 }
 
 # Public security handles criminal-record checks and sees ID numbers whole.
@@ -215,6 +228,7 @@ LEVEL_BY_ROLE: dict[str, str] = {
     Role.CITY_STAFF: "city",
     Role.PROVINCE_STAFF: "province",
     Role.AUDITOR: "province",
+    Role.INSTITUTION: "county",
 }
 
 for _perms in (*PERMISSIONS_BY_ROLE.values(), *EXTRA_PERMISSIONS_BY_DEPARTMENT.values()):

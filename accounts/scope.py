@@ -13,6 +13,7 @@ the Scope answers these questions, and nothing else in the project answers them:
                                                   `scope.receives_summary(city_code)`,
                                                   `scope.summary_section_departments(city_code)`
 - do they hold any role at all, in which provinces? `scope.is_empty`, `scope.provinces(...)`
+- which institution is theirs (an institution's own account)? `scope.own_institution()`
 - on which nodes, at which levels, in every sector? `scope.holds_at(perm, code)`,
                                                   `scope.region_codes(...)`,
                                                   `scope.levels_covering(...)`,
@@ -103,6 +104,7 @@ class Scope:
         grants: list[Grant],
         assigned: frozenset[tuple[int, int]] = frozenset(),
         drawn_as: dict[tuple[int, int], str] | None = None,
+        institution_id: int | None = None,
     ):
         # Private: code outside accounts asks the methods below, never the grant rows.
         self._grants = grants
@@ -111,12 +113,19 @@ class Scope:
         # The department each of them was drawn for (PoolMember.department): in the drawn
         # record they act for it alone, not for every department they hold a grant of.
         self.drawn_as = drawn_as or {}
+        # The institution an institution's own account acts for (institutions.InstitutionAccount).
+        self._institution_id = institution_id
 
     @classmethod
     def for_user(cls, user) -> Scope:
         if user is None or not user.is_authenticated or not user.is_active:
             return cls([])
         grants = _held(user)
+        if any(g.role == Role.INSTITUTION for g in grants):
+            # By label, not import: institutions builds on accounts, not the other way round.
+            account = apps.get_model("institutions", "InstitutionAccount")
+            own = account.objects.filter(user=user).values_list("institution_id", flat=True)
+            return cls(grants, institution_id=own.first())
         if not any(ASSIGNMENT_PERMISSIONS & g.permissions for g in grants):
             return cls(grants)
         # By label, not import: sampling builds on accounts, not the other way round.
@@ -201,6 +210,12 @@ class Scope:
             (g for g in self._grants_for(permission) if g.region_code.startswith(region_prefix)),
             None,
         )
+
+    def own_institution(self) -> int | None:
+        """The id of the one institution an institution's own account acts for (机构端), or
+        None for everyone else: the institution side's pages read and write its rows alone,
+        and answer 404 for any other institution's."""
+        return self._institution_id if self.can("portal.use") else None
 
     # -- which rows? --------------------------------------------------------------------
 

@@ -92,6 +92,39 @@ def user_create(
     return user, password
 
 
+@transaction.atomic
+def institution_user_create(
+    *,
+    username: str,
+    full_name: str,
+    phone: str,
+    county_code: str,
+    actor: User,
+    password: str = "",
+) -> tuple[User, str]:
+    """An institution's own account: the `institution` role on its county, a one-time password
+    to change at the first sign-in (unless the demo chose one), messages in the bell only. The
+    caller links it to its institution and has checked that the actor may (institutions/
+    accounts.py: the county)."""
+    chosen = bool(password)
+    password = password or generate_password()
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        region_id=county_code,
+        must_change_password=not chosen,
+        notify_by_email=False,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    RoleGrant.objects.create(
+        user=user, role=Role.INSTITUTION, region_id=county_code, department=Department.EDUCATION
+    )
+    return user, password
+
+
 def _require_managed(scope: Scope, user: User) -> None:
     """Refuse an account outside the admin's regions (the pages answer 404 before this)."""
     if not managed_users(scope).filter(pk=user.pk).exists():
@@ -167,6 +200,13 @@ def user_set_active(*, user: User, actor: User, active: bool) -> User:
     _refuse_self(user, actor, _("不能停用自己的账号") if not active else _("不能启用自己的账号"))
     scope = Scope.held_by(actor)
     _require_managed(scope, user)
+    return active_set(user=user, actor=actor, active=active)
+
+
+@transaction.atomic
+def active_set(*, user: User, actor: User, active: bool) -> User:
+    """Switch an account off or on, audited; the caller has checked that the actor may (an
+    admin: `user_set_active`; a county for its institutions' accounts: institutions/accounts.py)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active == active:
         return user
@@ -194,6 +234,14 @@ def password_reset(*, user: User, actor: User) -> str:
     )
     scope = Scope.held_by(actor)
     _require_managed(scope, user)
+    return password_issue(user=user, actor=actor)
+
+
+@transaction.atomic
+def password_issue(*, user: User, actor: User) -> str:
+    """A new one-time password for the account, returned to be shown once, audited, tokens
+    withdrawn; the caller has checked that the actor may (an admin: `password_reset`; a county
+    for its institutions' accounts: institutions/accounts.py)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     password = generate_password()
     validate_password(password, user)
@@ -228,6 +276,9 @@ def grant_add(
         scope = Scope.held_by(actor)
         _require_managed(scope, user)
         check_grant(scope, role=role, region_code=region_code, department=department)
+    if RoleGrant.objects.filter(user=user, role=Role.INSTITUTION).exists():
+        # An institution's own account acts for its institution alone, never as an official.
+        raise ValidationError(_("培训机构的账号不能再添加其他授权"))
     if RoleGrant.objects.filter(
         user=user, role=role, region_id=region_code, department=department
     ).exists():
@@ -256,6 +307,10 @@ def grant_remove(*, grant: RoleGrant, actor: User) -> int:
     _refuse_self(user, actor, _("不能移除自己的授权：请由上级系统管理员办理"))
     scope = Scope.held_by(actor)
     _require_managed(scope, user)
+    if grant.role == Role.INSTITUTION:
+        # Kept for good: without it the account could be given an official's role, and the
+        # county that resets the institution's password would then hold an official's login.
+        raise ValidationError(_("培训机构账号的授权不能移除；不再使用请停用该账号"))
     if not scope.covers_region("accounts.manage", grant.region_id):
         raise ValidationError(
             _("“%(name)s”不在您管理的地区内：只能在本级及下级地区授权")

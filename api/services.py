@@ -34,9 +34,14 @@ def digest(raw: str) -> str:
 
 
 def _require_role(actor) -> None:
-    """Only a user with a role may hold a token: it can do nothing more than they can."""
-    if scope_for(actor).is_empty:
+    """Only a user with an official's role may hold a token: it can do nothing more than they
+    can. An institution's own account has no API yet (机构端 is pages only)."""
+    if not may_hold_tokens(scope_for(actor)):
         raise PermissionDenied
+
+
+def may_hold_tokens(scope) -> bool:
+    return not scope.is_empty and not scope.can("portal.use")
 
 
 @transaction.atomic

@@ -52,10 +52,10 @@ class TokenForm(forms.Form):
 
 
 class _TokenViewMixin(LoginRequiredMixin):
-    """Anyone with a role may hold tokens; a token can do only what its user can."""
+    """Anyone with an official's role may hold tokens; a token can do only what its user can."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and scope_for(request.user).is_empty:
+        if request.user.is_authenticated and not services.may_hold_tokens(scope_for(request.user)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "complaints",
     "enforcement",
     "reporting",
+    "portal",
     "ops",
     "api",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("accounts/manage/", include("onboarding.urls")),
     path("institutions/", include("institutions.urls")),
+    path("org/", include("portal.urls")),
     path("campaign/", include("campaign.urls")),
     path("inspections/", include("inspections.urls")),
     path("staff/", include("personnel.urls")),

@@ -14,6 +14,7 @@ import warnings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -85,6 +86,19 @@ def photo_clean(data: bytes, *, filename: str = "") -> tuple[bytes, int, int]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_a_photo from None
     return out.getvalue(), image.width, image.height
+
+
+def jpeg_response(image) -> HttpResponse:
+    """A stored photo (a small re-encoded JPEG) as the answer to a scoped view, read whole so
+    no file handle outlives the request; a file gone from storage is a 404."""
+    try:
+        with image.open("rb") as handle:
+            body = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(body, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @transaction.atomic

@@ -252,6 +252,12 @@ class Finding(models.Model):
     reported_at = models.DateTimeField(_("报整改时间"), null=True, blank=True)
     report_note = models.TextField(_("整改情况"), blank=True)
     verified_at = models.DateTimeField(_("复查时间"), null=True, blank=True)
+    # Who reported it fixed: the officer recording what the institution said, or the
+    # institution itself through its own account (整改回执, inspections/receipts.py).
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("报整改人"),
+    )  # fmt: skip
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -293,3 +299,36 @@ class Finding(models.Model):
 
     def overdue_on(self, today) -> bool:
         return self.status not in self.DONE and self.effective_deadline < today
+
+
+def receipt_photo_path(instance, filename: str) -> str:
+    return f"receipts/{instance.finding_id}/{instance.sha256[:16]}.jpg"
+
+
+class ReceiptPhoto(models.Model):
+    """A photo an institution sends with its rectification receipt (整改回执) to show a problem
+    fixed. A clean re-encoded copy (inspections.evidence.photo_clean), served only through
+    scoped views: to the institution itself and to the officials who may see the problem."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="receipt_photos")
+    image = models.FileField(_("照片"), upload_to=receipt_photo_path)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("整改回执照片")
+        verbose_name_plural = _("整改回执照片")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "sha256"], name="unique_receipt_photo")
+        ]
+
+    def __str__(self) -> str:
+        return f"回执照片 {self.sha256[:8]}"

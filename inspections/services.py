@@ -538,23 +538,34 @@ def finding_report(*, finding: Finding, actor, scope: Scope, note: str) -> Findi
     _require_finding(scope, finding)
     # Lock and re-read: a double click or a second tab waits here, then sees the first's work.
     finding.refresh_from_db(from_queryset=Finding.objects.select_for_update())
-    _require_not_done(finding)
+    require_not_done(finding)
+    report_note_check(note)
+    if finding.status == Finding.Status.REPORTED and finding.report_note == note.strip():
+        return finding  # the same report again: nothing new to record
+    return report_record(finding=finding, actor=actor, note=note)
+
+
+def report_note_check(note: str) -> None:
+    """What a report of a fix (an officer's or an institution's receipt) must say."""
     if not note.strip():
         raise ValidationError(_("请填写整改情况"))
     if message := control_character_message(note, multiline=True):
         raise ValidationError(message)
     if len(note.strip()) > NOTE_MAX:
         raise ValidationError(_("整改情况不能超过 %(n)d 个字") % {"n": NOTE_MAX})
-    if finding.status == Finding.Status.REPORTED and finding.report_note == note.strip():
-        return finding  # the same report again: nothing new to record
+
+
+def report_record(*, finding: Finding, actor, note: str) -> Finding:
+    """Mark a locked, open problem reported fixed (已报整改); the caller checked who may."""
     finding.status = Finding.Status.REPORTED
     finding.reported_at = timezone.now()
+    finding.reported_by = actor
     finding.report_note = note.strip()
     finding.save()
     return finding
 
 
-def _require_not_done(finding: Finding) -> None:
+def require_not_done(finding: Finding) -> None:
     if finding.status == Finding.Status.CLOSED:
         raise ValidationError(_("该问题已复查销号"))
     if finding.status == Finding.Status.WITHDRAWN:
@@ -580,7 +591,7 @@ def finding_verify(
     _require_finding(scope, finding)
     # Lock and re-read: of two verifications at once, the second sees the first's outcome.
     finding.refresh_from_db(from_queryset=Finding.objects.select_for_update())
-    _require_not_done(finding)
+    require_not_done(finding)
     if message := control_character_message(note, multiline=True):
         raise ValidationError(message)
     if len(note.strip()) > NOTE_MAX:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, JsonResponse, RawPostDataException
+from django.http import JsonResponse, RawPostDataException
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -402,17 +402,7 @@ class PhotoView(ScopedViewMixin, View):
             path="answer__inspection__institution",
             round_path="answer__inspection__round",
         ).filter(answer__item__section__in=self.scope.sections(self.permission))
-        photo = get_in_scope_or_404(photos, pk=pk)
-        # Stored copies are small re-encoded JPEGs: read whole, so no file handle outlives
-        # the request.
-        try:
-            with photo.image.open("rb") as handle:
-                body = handle.read()
-        except FileNotFoundError:
-            raise Http404 from None
-        response = HttpResponse(body, content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return evidence.jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
 
 
 class SubmitView(InspectionAccessMixin, View):

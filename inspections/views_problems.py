@@ -24,7 +24,7 @@ from core.regions import within_region
 from institutions.selectors import region_list
 from tabular.download import ledger_download, title_region_name
 
-from . import selectors, services
+from . import evidence, receipts, selectors, services
 from .exporters import ProblemLedger
 from .models import Finding, Inspection, Round
 
@@ -225,6 +225,7 @@ class FindingView(ScopedViewMixin, TemplateView):
             can_change=can_change,
             phase_deadline=phase_deadline,
             history=finding_history(finding),
+            receipt_photos=list(finding.receipt_photos.all()),
             **kwargs,
         )
 
@@ -400,11 +401,22 @@ class NoticeView(ScopedViewMixin, TemplateView):
         }
 
 
+class ReceiptPhotoView(ScopedViewMixin, View):
+    """A photo of an institution's receipt, to the officials who may see its problem."""
+
+    permission = "inspections.view"
+
+    def get(self, request, pk):
+        photos = receipts.receipt_photos_for_officials(scope=self.scope)
+        return evidence.jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
+
+
 urlpatterns: list = [
     path("problems/", ProblemListView.as_view(), name="problems"),
     path("problems/export/", ProblemExportView.as_view(), name="problems_export"),
     path("problems/<int:pk>/", FindingView.as_view(), name="finding"),
     path("problems/<int:pk>/report/", FindingReportView.as_view(), name="finding_report"),
     path("problems/<int:pk>/verify/", FindingVerifyView.as_view(), name="finding_verify"),
+    path("problems/photos/<int:pk>/", ReceiptPhotoView.as_view(), name="receipt_photo"),
     path("<int:pk>/notice/", NoticeView.as_view(), name="notice"),
 ]

@@ -1,5 +1,6 @@
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -132,3 +133,41 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InstitutionAccount(models.Model):
+    """An institution's own sign-in (机构账号): one user, acting for exactly this institution.
+
+    Its county opens it (institutions/accounts.py); the user holds the `institution` role on
+    the institution's county, so the county's and city's admins see it in 账号管理, and
+    `accounts.scope.Scope.own_institution` reads this row to know which institution it is.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="institution_account",
+        verbose_name=_("账号"),
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("机构")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("开通人"),
+    )
+    created_at = models.DateTimeField(_("开通时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("机构账号")
+        verbose_name_plural = _("机构账号")
+        ordering = ["institution_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} · {self.user.username}"

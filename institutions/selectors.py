@@ -14,7 +14,7 @@ from accounts.scope import Scope
 from core.models import Region
 
 from .filters import InstitutionFilterSet
-from .models import Institution, Site
+from .models import Institution, InstitutionAccount, Site
 
 
 def institution_list(
@@ -156,3 +156,13 @@ def institution_history(*, institution: Institution, limit: int = 50) -> list[Hi
     entries += _entries(sites, Site, lambda r: _("培训场所“%(name)s”") % {"name": r.name}, regions)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
+
+
+def institution_accounts(*, institution: Institution) -> list:
+    """The institution's own accounts (机构账号), for its page's panel; the caller has fetched
+    the institution through the scope and checked `accounts.may_manage`."""
+    return list(
+        InstitutionAccount.objects.filter(institution=institution)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )

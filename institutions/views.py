@@ -14,7 +14,7 @@ from accounts.mixins import ScopedViewMixin
 from accounts.roles import Sector
 from accounts.scope import get_in_scope_or_404
 
-from . import selectors, services
+from . import accounts, selectors, services
 from .forms import InstitutionForm, SiteForm
 from .models import Institution
 from .services import INSTITUTION_FIELDS, SITE_FIELDS
@@ -60,6 +60,11 @@ class InstitutionDetailView(ScopedViewMixin, TemplateView):
                 "institutions.change",
                 county_code=institution.county_id,
                 sector=institution.sector,
+            ),
+            institution_accounts=(
+                selectors.institution_accounts(institution=institution)
+                if accounts.may_manage(self.scope, institution)
+                else None
             ),
             **kwargs,
         )

@@ -20,6 +20,10 @@ _PHONE = RegexValidator(
     r"^[0-9+\- ]*$", _("手机号只能包含数字、空格、加号和连字符"), code="invalid_phone"
 )
 
+# An institution's account is opened on its institution's page (institutions/accounts.py),
+# never as a bare grant: the choice is not offered here.
+GRANTABLE_ROLES = [(value, label) for value, label in Role.choices if value != Role.INSTITUTION]
+
 
 def region_choices(scope: Scope, *, blank: str | None = None) -> list[tuple[str, str]]:
     indent = {"province": "", "city": "　", "county": "　　"}
@@ -154,7 +158,7 @@ class AccountCreateForm(AccountForm):
     )
     role = forms.ChoiceField(
         label=_("角色"),
-        choices=[("", ""), *Role.choices],
+        choices=[("", ""), *GRANTABLE_ROLES],
         widget=forms.Select(attrs=_SELECT),
         error_messages={"required": _("请选择角色"), "invalid_choice": _("请选择有效的角色")},
     )
@@ -181,7 +185,7 @@ class GrantForm(_RegionForm):
 
     role = forms.ChoiceField(
         label=_("角色"),
-        choices=[("", ""), *Role.choices],
+        choices=[("", ""), *GRANTABLE_ROLES],
         widget=forms.Select(attrs=_SELECT),
         error_messages={"required": _("请选择角色"), "invalid_choice": _("请选择有效的角色")},
     )

@@ -18,6 +18,9 @@ from .views import dashboard_context
 def home(request):
     """Everyone lands here after login and sees the page of their role."""
     scope = scope_for(request.user)
+    if scope.can("portal.use"):
+        # An institution's own account: the institution side (portal), nothing of officials.
+        return redirect("portal:home")
     if not scope.can("dashboard.view"):
         if scope.can("audit.view"):
             return redirect("audit_log")

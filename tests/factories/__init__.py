@@ -41,10 +41,15 @@ from tests.factories.inspections import (
     EvidenceFactory,
     FindingFactory,
     InspectionFactory,
+    ReceiptPhotoFactory,
     RectificationTaskFactory,
     RoundFactory,
 )
-from tests.factories.institutions import InstitutionFactory, SiteFactory
+from tests.factories.institutions import (
+    InstitutionAccountFactory,
+    InstitutionFactory,
+    SiteFactory,
+)
 from tests.factories.personnel import (
     BackgroundCheckFactory,
     CheckBatchFactory,
@@ -70,10 +75,10 @@ from tests.factories.tabular import ExportRunFactory, ImportRunFactory
 __all__ = [
     "AmendmentFactory", "AnswerFactory", "ApiTokenFactory", "AssignmentFactory",
     "AttachmentFactory", "AuditEventFactory", "BackgroundCheckFactory", "CampaignClockFactory",
-    "CampaignFactory", "CaseFactory", "CategoryRuleFactory", "CheckBatchFactory",
+    "CampaignFactory", "CaseFactory", "InstitutionAccountFactory", "CategoryRuleFactory", "CheckBatchFactory",
     "ChecklistItemFactory", "ChecklistTemplateFactory", "CitySummaryFactory", "ClaimFactory",
     "ConflictFactory", "DismissalFactory", "DrawFactory", "EnforcementActionFactory",
-    "EvidenceFactory", "ExportRunFactory", "FeeRecordFactory", "FeeRuleFactory",
+    "EvidenceFactory", "ExportRunFactory", "ReceiptPhotoFactory", "FeeRecordFactory", "FeeRuleFactory",
     "FeeViolationFactory", "FindingFactory", "ImportRunFactory", "InspectionFactory",
     "InstitutionFactory", "JobRunFactory", "NotificationFactory", "PhaseFactory",
     "PoolMemberFactory", "PublicationFactory", "PublicityActivityFactory", "QuotaFlagFactory",

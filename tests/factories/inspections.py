@@ -14,6 +14,7 @@ from inspections.models import (
     Evidence,
     Finding,
     Inspection,
+    ReceiptPhoto,
     RectificationTask,
     Round,
 )
@@ -150,3 +151,18 @@ class FindingFactory(factory.django.DjangoModelFactory):
     severity = factory.SelfAttribute("item.severity")
     description = factory.LazyAttribute(lambda o: o.answer.note or o.item.text)
     requirement = factory.SelfAttribute("item.requirement")
+
+
+class ReceiptPhotoFactory(factory.django.DjangoModelFactory):
+    """A photo of an institution's receipt (整改回执); pages make it through
+    inspections.receipts.receipt_submit, which checks and re-encodes it."""
+
+    class Meta:
+        model = ReceiptPhoto
+
+    finding = factory.SubFactory(FindingFactory)
+    image = factory.django.FileField(filename="receipt.jpg", data=PHOTO)
+    sha256 = hashlib.sha256(PHOTO).hexdigest()
+    width = 64
+    height = 48
+    uploaded_by = factory.SubFactory(UserFactory)

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import factory
 
-from institutions.models import Institution, Site
+from accounts.models import RoleGrant
+from institutions.models import Institution, InstitutionAccount, Site
 from ops.demo.institutions import credit_code
+from tests.factories.accounts import UserFactory
 from tests.factories.core import lazy_region
 
 _rng = random.Random(51)
@@ -42,3 +44,23 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.institution.name}长风校区")
     address = factory.Sequence(lambda n: f"太原市小店区长风街{n + 1}号")
     floor_area = Decimal("320.00")
+
+
+class InstitutionAccountFactory(factory.django.DjangoModelFactory):
+    """An institution's own account (机构账号) with its `institution` role on the county, as
+    institutions.accounts.institution_account_open makes it (pages use that service)."""
+
+    class Meta:
+        model = InstitutionAccount
+        skip_postgeneration_save = True
+
+    institution = factory.SubFactory(InstitutionFactory)
+    user = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            county = self.institution.county_id
+            RoleGrant.objects.create(user=self.user, role="institution", region_id=county)
+            self.user.region_id = county
+            self.user.save(update_fields=["region"])

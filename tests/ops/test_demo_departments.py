@@ -1,5 +1,6 @@
 """The demo's fire rescue user of 小店区 finds an open fire problem of its own and closes it;
-the demo's 太原市 admin signs in to 系统管理 and manages only 太原市."""
+the demo's 太原市 admin signs in to 系统管理 and manages only 太原市; the demo's institution
+accounts land on the institution side, each in its own state (ops/demo/institution_accounts.py)."""
 
 import io
 
@@ -11,6 +12,7 @@ from accounts.scope import scope_for
 from campaign.models import Campaign
 from inspections.models import Finding
 from ops.demo.departments import fire_problem_demo_create
+from ops.demo.institution_accounts import institution_accounts_demo_create
 from ops.management.commands.seed_demo import DEMO_PASSWORD
 
 
@@ -24,6 +26,25 @@ def log_in(client, username):
 
 def test_fire_xiaodian_closes_an_open_fire_problem_and_admin_taiyuan_manages_taiyuan(client, db):
     call_command("seed_demo", institutions=200, stdout=io.StringIO())
+    # The institution accounts, each opened by its county officer through the service.
+    expected = {"jigou_zhenggai": "pending", "jigou_xiaohao": "closed", "jigou_weijian": "none"}
+    for username, state in expected.items():
+        client.logout()
+        user = User.objects.get(username=username)
+        own = user.institution_account.institution
+        assert not user.must_change_password and own.county_id.startswith("1401")
+        assert own.name in log_in(client, username)
+        page = client.get(reverse("portal:home"))
+        pending, closed = page.context["pending"], page.context["closed"]
+        assert {"pending": bool(pending), "closed": not pending, "none": not (pending or closed)}[
+            state
+        ], username
+        assert all(p.task.institution_id == own.pk for p in [*pending, *closed])
+    client.logout()
+    # Seeding again opens nothing more.
+    again = institution_accounts_demo_create(password=DEMO_PASSWORD)
+    assert [name for name, _institution in again] == list(expected)
+    assert User.objects.filter(username__startswith="jigou_").count() == 3
     # Added once: nothing more while an open one is there.
     campaign = Campaign.objects.get(province_id="140000", is_active=True)
     assert fire_problem_demo_create(campaign=campaign) == 0

@@ -184,6 +184,27 @@ from tests.walk.url_walk_onboarding_import import (  # noqa: E402
 
 WRITE_EXPECT |= _ACCOUNT_IMPORT_WRITES
 
+from tests.walk.url_walk_portal import EXPECT as _PORTAL_EXPECT  # noqa: E402
+from tests.walk.url_walk_portal import INSTITUTION, INSTITUTION_WRITES  # noqa: E402
+from tests.walk.url_walk_portal import WRITE_EXPECT as _PORTAL_WRITES  # noqa: E402
+
+EXPECT |= _PORTAL_EXPECT
+WRITE_EXPECT |= _PORTAL_WRITES
+
+# An institution's own account (机构端, issue #21) joins the cast last. It reaches no officials'
+# page: each pattern expects of it what it expects of the outsider (signed in, no official's
+# role), unless url_walk_portal.INSTITUTION says otherwise. The dicts are copied, since one
+# expectation dict serves many patterns.
+CAST = [*CAST, "institution"]
+EXPECT = {
+    name: (kwargs, {**expected, "institution": INSTITUTION.get(name, expected["outsider"])})
+    for name, (kwargs, expected) in EXPECT.items()
+}
+WRITE_EXPECT = {
+    name: {**expected, "institution": INSTITUTION_WRITES.get(name, expected["outsider"])}
+    for name, expected in WRITE_EXPECT.items()
+}
+
 
 def _pattern_names(patterns, namespace=""):
     for entry in patterns:

@@ -13,6 +13,7 @@ from ops.demo.departments import fire_problem_demo_create
 from ops.demo.enforcement import enforcement_demo_create
 from ops.demo.fees import fee_demo_create
 from ops.demo.inspections import inspection_demo_create
+from ops.demo.institution_accounts import institution_accounts_demo_create
 from ops.demo.institutions import institution_demo_create
 from ops.demo.personnel import staff_demo_create
 from ops.demo.rectification import rectification_demo_states
@@ -120,3 +121,5 @@ class Command(BaseCommand):
                 self.stdout.write("演示工作总结：太原市（编写中）")
             actions = enforcement_demo_create(campaign=campaign)
             self.stdout.write(f"演示处理措施：新增 {actions} 项")
+            for username, name in institution_accounts_demo_create(password=DEMO_PASSWORD):
+                self.stdout.write(f"  机构账号 {username:<16} {DEMO_PASSWORD}  {name}")

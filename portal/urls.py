@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("problems/<int:pk>/", views.ProblemView.as_view(), name="problem"),
+    path("photos/<int:pk>/", views.ReceiptPhotoView.as_view(), name="receipt_photo"),
+]
