@@ -125,6 +125,26 @@ def institution_user_create(
     return user, password
 
 
+@transaction.atomic
+def institution_user_move(*, user: User, county_code: str, actor: User | None) -> None:
+    """An institution moved county: its account's grant and 所属地区 follow it, so the new
+    county's and city's admins manage it and the old ones no longer do. Audited."""
+    grant = RoleGrant.objects.select_for_update().filter(user=user, role=Role.INSTITUTION).first()
+    if grant is None or grant.region_id == county_code:
+        return
+    before = grant.region_id
+    grant.region_id = county_code
+    grant.save(update_fields=["region"])
+    user.region_id = county_code
+    user.save(update_fields=["region"])
+    audit_log(
+        kind=AuditEvent.Kind.GRANT_CHANGED,
+        actor=actor,
+        obj=user,
+        detail={"moved": {"role": Role.INSTITUTION, "from": before, "to": county_code}},
+    )
+
+
 def _require_managed(scope: Scope, user: User) -> None:
     """Refuse an account outside the admin's regions (the pages answer 404 before this)."""
     if not managed_users(scope).filter(pk=user.pk).exists():

@@ -21,7 +21,12 @@ from accounts.audit import audit_log
 from accounts.models import AuditEvent, User
 from accounts.roles import Department, Role
 from accounts.scope import Scope
-from accounts.services import active_set, institution_user_create, password_issue
+from accounts.services import (
+    active_set,
+    institution_user_create,
+    institution_user_move,
+    password_issue,
+)
 
 from .models import Institution, InstitutionAccount
 
@@ -133,3 +138,15 @@ def institution_account_set_active(
         if active and not account.user.is_active:
             _require_below_limit(institution)
         return active_set(user=account.user, actor=actor, active=active)
+
+
+def accounts_follow(*, institution_ids: set[int], actor: User | None) -> None:
+    """Institutions moved county (a change on the register or an import): their accounts move
+    with them (`accounts.services.institution_user_move`)."""
+    moved = InstitutionAccount.objects.filter(institution_id__in=institution_ids).select_related(
+        "institution", "user"
+    )
+    for account in moved:
+        institution_user_move(
+            user=account.user, county_code=account.institution.county_id, actor=actor
+        )

@@ -28,6 +28,7 @@ from tabular.reading import (
     parse_int,
 )
 
+from .accounts import accounts_follow
 from .models import Institution
 from .services import institutions_moved
 
@@ -366,6 +367,7 @@ class InstitutionImporter(Importer):
             )
         if moved:
             institutions_moved(was | {r.county_id for r in records if r.pk in moved})
+            accounts_follow(institution_ids=set(moved), actor=self.actor)
 
 
 def _show(value) -> str:

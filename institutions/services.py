@@ -16,6 +16,7 @@ from accounts.scope import scope_for
 from core.models import Region
 
 from . import signals
+from .accounts import accounts_follow
 from .models import Institution, Site, normalize_credit_code
 
 
@@ -220,6 +221,8 @@ def institution_update(
         _save_institution(row, actor=actor)
         if (row.county_id, row.sector) != (before["county"], before["sector"]):
             institutions_moved({before["county"], row.county_id})
+        if row.county_id != before["county"]:
+            accounts_follow(institution_ids={row.pk}, actor=actor)
     institution.refresh_from_db()
     return institution
 

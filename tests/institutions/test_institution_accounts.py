@@ -8,7 +8,8 @@ from django.urls import reverse
 from accounts.models import AuditEvent, RoleGrant, User
 from accounts.scope import Scope, scope_for
 from accounts.services import user_create
-from institutions.accounts import institution_account_open
+from core.models import Region
+from institutions.accounts import institution_account_open, institution_account_reset
 from institutions.models import InstitutionAccount
 from tests.factories import UserFactory
 
@@ -203,3 +204,29 @@ def test_a_province_admin_opens_an_account_and_a_department_user_cannot(client, 
     client.force_login(fire)
     assert client.post(url).status_code == 403
     assert InstitutionAccount.objects.count() == 1
+
+
+def test_an_institution_moved_to_another_city_takes_its_account_along(cast, places):
+    from accounts.delegation import managed_users
+    from institutions.services import institution_update
+
+    account, _password = open_for(cast.xiaodian, places.xiaodian)
+    taiyuan_admin = UserFactory(username="admin_ty", grant=("admin", "140100"))
+    datong_admin = UserFactory(username="admin_dt", grant=("admin", "140200"))
+    assert managed_users(scope_for(taiyuan_admin)).filter(pk=account.user_id).exists()
+    institution_update(
+        institution=places.xiaodian, actor=cast.admin, county=Region.objects.get(code="140213")
+    )
+    user = User.objects.get(pk=account.user_id)
+    assert user.region_id == "140213"
+    assert list(user.grants.values_list("role", "region_id")) == [("institution", "140213")]
+    assert not managed_users(scope_for(taiyuan_admin)).filter(pk=user.pk).exists()
+    assert managed_users(scope_for(datong_admin)).filter(pk=user.pk).exists()
+    assert AuditEvent.objects.filter(kind="grant_changed", object_id=str(user.pk)).exists()
+    # The new county's officer manages it now; the old one no longer does.
+    account = InstitutionAccount.objects.get(pk=account.pk)
+    assert institution_account_reset(account=account, actor=cast.pingcheng,
+                                     scope=scope_for(cast.pingcheng))  # fmt: skip
+    with pytest.raises(ValidationError):
+        institution_account_reset(account=account, actor=cast.xiaodian,
+                                  scope=scope_for(cast.xiaodian))  # fmt: skip
