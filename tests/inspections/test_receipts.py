@@ -171,3 +171,16 @@ def test_more_photos_than_allowed_are_refused_before_reading(client, problems):
     response = client.post(url, {"note": "已整改", "photos": files})
     assert response.status_code == 400 and "每次最多上传 6 张照片" in response.content.decode()
     assert not ReceiptPhoto.objects.exists()
+
+
+def test_the_countys_officers_learn_of_the_receipt_in_their_digest(cast, problems):
+    from accounts.models import Notification
+
+    user, problem = problems["user"], problems["own"]
+    receipt_submit(finding=problem, actor=user, scope=scope_for(user), note="已整改",
+                   photos=[(jpeg(), "a.jpg")])  # fmt: skip
+    told = Notification.objects.filter(key__startswith=f"receipt:{problem.pk}:")
+    assert list(told.values_list("user__username", flat=True)) == ["xiaodian"]
+    item = told.get()
+    assert item.digest_id is not None  # routine: a line of the day's digest
+    assert reverse("inspections:finding", args=[problem.pk]) == item.link
