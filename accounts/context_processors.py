@@ -36,7 +36,7 @@ def navigation(request):
         for label, name, permission in NAVIGATION
         if scope.can(permission)
     ]
-    unread = unread_count(user) if scope.can("dashboard.view") else None
+    unread = unread_count(user) if scope.can("notifications.view") else None
     return {
         "nav_items": items,
         "user_roles": sorted(scope.roles),

@@ -73,6 +73,7 @@ SECTOR_BY_DEPARTMENT: dict[str, str] = {
 
 PERMISSIONS: dict[str, str] = {
     "dashboard.view": "查看工作台",
+    "notifications.view": "查看通知",
     "institutions.view": "查看培训机构",
     "institutions.change": "新增、修改培训机构",
     "institutions.import": "导入培训机构",
@@ -105,6 +106,7 @@ PERMISSIONS: dict[str, str] = {
 
 _READ = {
     "dashboard.view",
+    "notifications.view",
     "institutions.view",
     "inspections.view",
     "sampling.view",
@@ -151,6 +153,7 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_USER: frozenset(
         {
             "dashboard.view",
+            "notifications.view",
             "institutions.view",
             "inspections.view",
             "inspections.change",
@@ -170,6 +173,7 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.VETTING_OFFICER: frozenset(
         {
             "dashboard.view",
+            "notifications.view",
             "institutions.view",
             "staff.view",
             "staff.change",
@@ -193,10 +197,10 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     # The auditor reads every complaint in its region, a minor-offence case's details too
     # (complaints/access.py), and acts on none: no `complaints.view`, so no other page opens.
     Role.AUDITOR: frozenset({"audit.view", "complaints.audit"}),
-    # An institution's own account holds the institution side alone: no official's permission,
-    # so every officials' page and API answers it 403, and the scope's region filters never
-    # count its grant (Scope.own_institution names the one institution it acts for).
-    Role.INSTITUTION: frozenset({"portal.use"}),
+    # An institution's own account holds the institution side and its bell alone: no
+    # official's permission, so every officials' page and API answers it 403, and the scope's
+    # region filters never count its grant (Scope.own_institution names its institution).
+    Role.INSTITUTION: frozenset({"portal.use", "notifications.view"}),
 }
 
 # Public security handles criminal-record checks and sees ID numbers whole.

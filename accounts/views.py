@@ -32,7 +32,7 @@ class AuditLogView(ScopedViewMixin, TemplateView):
 
 
 class NotificationListView(ScopedViewMixin, TemplateView):
-    permission = "dashboard.view"
+    permission = "notifications.view"
     template_name = "accounts/notifications.html"
 
     def get_context_data(self, **kwargs):
@@ -45,7 +45,7 @@ class NotificationListView(ScopedViewMixin, TemplateView):
 class NotificationReadView(ScopedViewMixin, View):
     """Mark one notification (or, without a pk, all of them) read; go to what it points at."""
 
-    permission = "dashboard.view"
+    permission = "notifications.view"
 
     def post(self, request, pk=None):
         if pk is None:

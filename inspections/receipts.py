@@ -16,15 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification
-from accounts.notifications import notify, users_with_role
-from accounts.roles import Department, Role
 from accounts.scope import Scope
 
-from . import selectors
+from . import receipt_messages, selectors
 from .evidence import photo_clean
 from .models import Finding, ReceiptPhoto
 from .services import report_note_check, report_record, require_not_done
@@ -74,39 +70,13 @@ def receipt_submit(
                 written.append(photo.image)
                 photo.save()
             finding = report_record(finding=finding, actor=actor, note=note)
-            _tell_the_officials(finding)
+            receipt_messages.tell_the_officials(finding)
             return finding
         except Exception:
             # The rows roll back; the files written so far go with them.
             for image in written:
                 image.delete(save=False)
             raise
-
-
-def _tell_the_officials(finding: Finding) -> None:
-    """The county's education officers, and the task's own department in the county when it
-    is another, learn of the receipt: they re-inspect. Routine: one line in the day's digest."""
-    task = finding.task
-    institution = task.institution
-    users = users_with_role(
-        role=Role.COUNTY_OFFICER, region_code=institution.county_id, department=Department.EDUCATION
-    )
-    if task.department != Department.EDUCATION:
-        users += users_with_role(
-            role=(Role.COUNTY_OFFICER, Role.DEPARTMENT_USER),
-            region_code=institution.county_id,
-            department=task.department,
-        )
-    notify(
-        users=users,
-        kind=Notification.Kind.OTHER,
-        urgent=False,
-        title=_("%(name)s 报送了整改回执：%(code)s")
-        % {"name": institution.name, "code": finding.item.code},
-        body=finding.report_note[:200],
-        link=reverse("inspections:finding", args=[finding.pk]),
-        key=f"receipt:{finding.pk}:{finding.reported_at.isoformat()}",
-    )
 
 
 def receipt_photos_for_institution(*, scope: Scope) -> QuerySet[ReceiptPhoto]:

@@ -28,6 +28,7 @@ from campaign.selectors import checklist_items_for
 from core.text import control_character_message
 from institutions.models import Institution
 
+from . import receipt_messages
 from .models import Answer, Finding, Inspection, RectificationTask, Round
 from .selectors import screening_phase_deadline
 
@@ -623,6 +624,7 @@ def finding_verify(
             actor=actor, obj=finding, reason=reason, deadline=deadline, findings=[finding]
         )
     task_sync_closed(finding.task, when=finding.verified_at)
+    receipt_messages.tell_the_institution(finding)
     return finding
 
 

@@ -184,3 +184,28 @@ def test_the_countys_officers_learn_of_the_receipt_in_their_digest(cast, problem
     item = told.get()
     assert item.digest_id is not None  # routine: a line of the day's digest
     assert reverse("inspections:finding", args=[problem.pk]) == item.link
+
+
+def test_the_institution_learns_what_the_re_inspection_made_of_its_receipt(client, cast, problems):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Notification
+
+    user, problem = problems["user"], problems["own"]
+    officer = cast.xiaodian
+    receipt_submit(finding=problem, actor=user, scope=scope_for(user), note="已整改",
+                   photos=[(jpeg(), "a.jpg")])  # fmt: skip
+    later = timezone.localdate() + dt.timedelta(days=7)
+    finding_verify(finding=problem, actor=officer, scope=scope_for(officer), passed=False,
+                   note="灭火器仍未更换", deadline=later)  # fmt: skip
+    told = Notification.objects.get(user=user, key__startswith=f"verified:{problem.pk}:")
+    assert "复查未通过" in told.title and later.isoformat() in told.title
+    assert told.body == "灭火器仍未更换"
+    assert told.link == reverse("portal:problem", args=[problem.pk])
+    client.force_login(user)
+    page = client.get(reverse("notifications"))
+    assert page.status_code == 200 and "复查未通过" in page.content.decode()
+    home = client.get(reverse("portal:home")).content.decode()
+    assert 'data-testid="unread-count"' in home

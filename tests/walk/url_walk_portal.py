@@ -90,5 +90,9 @@ INSTITUTION: dict = {
     "portal:home": 200,
     "portal:problem": 404,
     "portal:receipt_photo": 404,
+    # Its bell: what the re-inspection made of its receipts.
+    "notifications": 200,
+    "notifications_read_all": 405,
+    "notification_read": 405,
 }
-INSTITUTION_WRITES: dict = {}
+INSTITUTION_WRITES: dict = {"notifications_read_all": OK, "notification_read": 404}
