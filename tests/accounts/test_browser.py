@@ -35,6 +35,8 @@ def test_county_officer_logs_in_on_a_phone_and_sees_the_chinese_dashboard(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # The menu folds into the toggler on a phone and opens with a tap.
     page.get_by_role("button", name="菜单").click()
+    # The menu slides open on a phone: wait until it has (a tap mid-slide can miss).
+    expect(page.locator("#mainnav.show")).to_be_visible()
     page.get_by_role("link", name="培训机构", exact=True).click()
     # Measured once the list is there: mid-navigation there is no document yet.
     expect(page).to_have_url(f"{live_server.url}/institutions/")

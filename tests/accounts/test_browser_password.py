@@ -43,6 +43,8 @@ def test_a_county_officer_changes_the_chosen_password_at_the_first_sign_in(
     assert not User.objects.get(username="xiaodian").must_change_password
 
     page.get_by_role("button", name="菜单").click()
+    # The menu slides open on a phone: wait until it has (a tap mid-slide can miss).
+    expect(page.locator("#mainnav.show")).to_be_visible()
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
