@@ -220,6 +220,11 @@ def user_set_active(*, user: User, actor: User, active: bool) -> User:
     _refuse_self(user, actor, _("不能停用自己的账号") if not active else _("不能启用自己的账号"))
     scope = Scope.held_by(actor)
     _require_managed(scope, user)
+    if active and RoleGrant.objects.filter(user=user, role=Role.INSTITUTION).exists():
+        # Switched on where the per-institution limit is kept (institutions/accounts.py).
+        raise ValidationError(
+            _("培训机构账号请在该机构的页面上启用（培训机构 → 机构详情 → 机构账号）")
+        )
     return active_set(user=user, actor=actor, active=active)
 
 

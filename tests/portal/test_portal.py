@@ -96,3 +96,13 @@ def test_a_switched_off_institution_is_signed_out_of_its_side(client, cast, plac
     )  # fmt: skip
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_an_admin_switches_an_institution_account_on_only_on_its_page(cast, places, own):
+    from accounts.services import user_set_active
+
+    user_set_active(user=own, actor=cast.admin, active=False)  # off: from anywhere
+    with pytest.raises(ValidationError, match="机构的页面上启用"):
+        user_set_active(user=own, actor=cast.admin, active=True)
+    own.refresh_from_db()
+    assert not own.is_active
