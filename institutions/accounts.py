@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log
@@ -40,6 +41,21 @@ def may_manage(scope: Scope, institution: Institution) -> bool:
     """True when the user opens and manages this institution's accounts: an education grant
     with `institution_accounts.manage` over its county (the county officer, an admin)."""
     return scope.covers_region(MANAGE, institution.county_id, departments={Department.EDUCATION})
+
+
+def _reach(scope: Scope, county_path: str):
+    # The rule of `may_manage` as a filter.
+    return scope.q(MANAGE, region=county_path, departments={Department.EDUCATION})
+
+
+def manageable_institutions(*, scope: Scope) -> QuerySet[Institution]:
+    """The institutions whose accounts the user manages (`may_manage`)."""
+    return Institution.objects.filter(_reach(scope, "county__code"))
+
+
+def manageable_accounts(*, scope: Scope) -> QuerySet[InstitutionAccount]:
+    """The institution accounts the user manages (`may_manage` of their institution)."""
+    return InstitutionAccount.objects.filter(_reach(scope, "institution__county__code"))
 
 
 def _require(scope: Scope, institution: Institution) -> None:

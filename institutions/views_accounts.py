@@ -15,8 +15,7 @@ from accounts.mixins import ScopedViewMixin
 from accounts.roles import Department
 from accounts.scope import get_in_scope_or_404
 
-from . import accounts, selectors
-from .models import InstitutionAccount
+from . import accounts
 
 
 def _shown_once(request, context: dict):
@@ -42,18 +41,12 @@ class _AccountsMixin(ScopedViewMixin):
     def institution(self):
         self._require_education()
         return get_in_scope_or_404(
-            selectors.institution_list(scope=self.scope, permission=accounts.MANAGE),
-            pk=self.kwargs["pk"],
+            accounts.manageable_institutions(scope=self.scope), pk=self.kwargs["pk"]
         )
 
     def account(self):
         self._require_education()
-        reach = self.scope.q(
-            accounts.MANAGE,
-            region="institution__county__code",
-            departments={Department.EDUCATION},
-        )
-        found = InstitutionAccount.objects.filter(reach).select_related("user", "institution")
+        found = accounts.manageable_accounts(scope=self.scope).select_related("user", "institution")
         return get_in_scope_or_404(found, pk=self.kwargs["pk"])
 
 

@@ -230,3 +230,20 @@ def test_an_institution_moved_to_another_city_takes_its_account_along(cast, plac
     with pytest.raises(ValidationError):
         institution_account_reset(account=account, actor=cast.xiaodian,
                                   scope=scope_for(cast.xiaodian))  # fmt: skip
+
+
+def test_an_officer_of_education_elsewhere_and_fire_here_gets_404(client, cast, places):
+    """Education in 平城区, fire rescue in 小店区: the 小店区 institution's accounts are not
+    theirs to manage, and the page answers as if it did not exist."""
+    officer = UserFactory(username="two_hats", grant=("county_officer", "140213"))
+    RoleGrant.objects.create(
+        user=officer, role="county_officer", region_id="140105", department="fire"
+    )
+    account, password = open_for(cast.xiaodian, places.xiaodian)
+    client.force_login(officer)
+    opened = client.post(reverse("institutions:account_open", args=[places.xiaodian.pk]))
+    reset = client.post(reverse("institutions:account_reset", args=[account.pk]))
+    assert (opened.status_code, reset.status_code) == (404, 404)
+    assert InstitutionAccount.objects.count() == 1
+    account.user.refresh_from_db()
+    assert account.user.check_password(password)
