@@ -4,20 +4,19 @@ can be asked for: an id of another institution's row is 404, as if it did not ex
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
-from inspections import evidence, receipts, services
+from inspections import evidence, receipts
 from inspections.models import Finding
+from inspections.views_problems import ReportForm
 
 from . import selectors
 
@@ -55,15 +54,6 @@ class HomeView(PortalMixin, TemplateView):
         )
 
 
-class ReceiptForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("整改情况"),
-        max_length=services.NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
-        error_messages={"required": gettext_lazy("请填写整改情况")},
-    )
-
-
 class ProblemView(PortalMixin, View):
     """One problem of the institution's: what was found, what to do by when, and the receipt
     (整改回执) it sends when fixed: a note and photos, at most 6 at a time."""
@@ -89,11 +79,11 @@ class ProblemView(PortalMixin, View):
         problem = self.problem()
         # Its own last receipt to correct; an officer's record of the report stays theirs.
         own_note = problem.report_note if problem.reported_by_id == request.user.pk else ""
-        return self.page(problem, ReceiptForm(initial={"note": own_note}))
+        return self.page(problem, ReportForm(initial={"note": own_note}))
 
     def post(self, request, pk):
         problem = self.problem()
-        form = ReceiptForm(request.POST)
+        form = ReportForm(request.POST)
         uploads = request.FILES.getlist("photos")
         too_big = [u.name for u in uploads if u.size > evidence.MAX_UPLOAD_BYTES]
         if len(uploads) > receipts.PHOTOS_PER_RECEIPT:
