@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from inspections.evidence import photo_clean
+from core.photos import photo_clean
 from tabular.pdf_check import check_pdf, request_deadline
 
 from .models import Attachment, Case

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from campaign.judging import judged_value, parse_number
 
 from .models import Amendment, Answer, Finding, Inspection, RectificationTask
 from .services import (
@@ -40,8 +41,6 @@ from .services import (
     applicable_items,
     deadline_reason_check,
     finding_description,
-    judged_value,
-    parse_number,
     responsible_department,
     task_sync_closed,
 )

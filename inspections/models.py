@@ -307,7 +307,7 @@ def receipt_photo_path(instance, filename: str) -> str:
 
 class ReceiptPhoto(models.Model):
     """A photo an institution sends with its rectification receipt (整改回执) to show a problem
-    fixed. A clean re-encoded copy (inspections.evidence.photo_clean), served only through
+    fixed. A clean re-encoded copy (core.photos.photo_clean), served only through
     scoped views: to the institution itself and to the officials who may see the problem."""
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="receipt_photos")

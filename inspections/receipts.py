@@ -4,7 +4,7 @@ the institution's word (`services.finding_report`); the officials then re-inspec
 or send it back (`services.finding_verify`), and deadlines and escalations stay theirs.
 
 Only the institution the problem belongs to (`Scope.own_institution`) sends a receipt; its
-photos are checked and re-encoded like the inspectors' (`evidence.photo_clean`: a real photo,
+photos are checked and re-encoded like the inspectors' (`core.photos.photo_clean`: a real photo,
 no metadata) and served only through the scoped views of `receipt_photos_for_*`.
 """
 
@@ -19,9 +19,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from core.photos import photo_clean
 
 from . import receipt_messages, selectors
-from .evidence import photo_clean
 from .models import Finding, ReceiptPhoto
 from .services import report_note_check, report_record, require_not_done
 

@@ -19,6 +19,7 @@ from django.views import View
 from accounts.mixins import ScopedViewMixin
 from accounts.roles import Section
 from accounts.scope import get_in_scope_or_404
+from core.photos import MAX_UPLOAD_BYTES, jpeg_response
 from core.text import JsonRefused, parse_json, small_int
 from institutions.selectors import institution_list
 
@@ -367,7 +368,7 @@ class PhotoUploadView(InspectionAccessMixin, View):
         upload = request.FILES.get("photo")
         if upload is None:
             return _json_error(_("请选择要上传的照片"))
-        if upload.size > evidence.MAX_UPLOAD_BYTES:
+        if upload.size > MAX_UPLOAD_BYTES:
             return _json_error(_("“%(name)s”超过 15 MB，请压缩后再上传") % {"name": upload.name})
         taken_at = _taken_at(request.POST.get("taken_at", ""))
         try:
@@ -402,7 +403,7 @@ class PhotoView(ScopedViewMixin, View):
             path="answer__inspection__institution",
             round_path="answer__inspection__round",
         ).filter(answer__item__section__in=self.scope.sections(self.permission))
-        return evidence.jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
+        return jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
 
 
 class SubmitView(InspectionAccessMixin, View):

@@ -20,11 +20,12 @@ from accounts.roles import Department, Section
 from accounts.scope import Scope, get_in_scope_or_404
 from campaign.models import ChecklistItem
 from core.paging import NarrowPaginator
+from core.photos import jpeg_response
 from core.regions import within_region
 from institutions.selectors import region_list
 from tabular.download import ledger_download, title_region_name
 
-from . import evidence, receipts, selectors, services
+from . import receipts, selectors, services
 from .exporters import ProblemLedger
 from .models import Finding, Inspection, Round
 
@@ -408,7 +409,7 @@ class ReceiptPhotoView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         photos = receipts.receipt_photos_for_officials(scope=self.scope)
-        return evidence.jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
+        return jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
 
 
 urlpatterns: list = [

@@ -349,7 +349,7 @@ def clean_evidence(data: bytes, *, filename: str = "") -> tuple[bytes, str]:
         except ValidationError as refused:
             raise ValidationError({"evidence": refused.messages}) from None
         return data, "pdf"
-    from inspections.evidence import photo_clean
+    from core.photos import photo_clean
 
     try:
         cleaned, _width, _height = photo_clean(data, filename=filename)

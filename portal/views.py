@@ -14,7 +14,8 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
-from inspections import evidence, receipts
+from core.photos import MAX_UPLOAD_BYTES, jpeg_response
+from inspections import receipts
 from inspections.models import Finding
 from inspections.views_problems import ReportForm
 
@@ -85,7 +86,7 @@ class ProblemView(PortalMixin, View):
         problem = self.problem()
         form = ReportForm(request.POST)
         uploads = request.FILES.getlist("photos")
-        too_big = [u.name for u in uploads if u.size > evidence.MAX_UPLOAD_BYTES]
+        too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_BYTES]
         if len(uploads) > receipts.PHOTOS_PER_RECEIPT:
             # Refused before any is read into memory.
             form.add_error(
@@ -117,4 +118,4 @@ class ReceiptPhotoView(PortalMixin, View):
     def get(self, request, pk):
         self.own()
         photos = receipts.receipt_photos_for_institution(scope=self.scope)
-        return evidence.jpeg_response(get_in_scope_or_404(photos, pk=pk).image)
+        return jpeg_response(get_in_scope_or_404(photos, pk=pk).image)

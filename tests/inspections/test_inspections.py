@@ -416,7 +416,7 @@ def test_a_photo_arriving_after_submit_is_refused(officer, places, campaign):
 def test_the_stored_photo_carries_no_comment_or_exif(officer, places, campaign):
     from PIL import Image
 
-    from inspections.evidence import photo_clean
+    from core.photos import photo_clean
 
     clean, _w, _h = photo_clean(_jpeg(comment=b"owner=Zhang San 13800000000"), filename="a.jpg")
     import io
