@@ -9,9 +9,11 @@ NAVIGATION = [
     (_("工作台"), "home", "dashboard.view"),
     # An institution's own account (机构端) sees its own pages alone.
     (_("本机构"), "portal:home", "portal.use"),
+    (_("自查自评"), "portal:selfcheck", "portal.use"),
     (_("培训机构"), "institutions:list", "institutions.view"),
     (_("专项行动"), "campaign:list", "dashboard.view"),
     (_("问题清单"), "inspections:problems", "inspections.view"),
+    (_("机构自查"), "selfcheck:list", "inspections.view"),
     (_("从业人员"), "personnel:list", "staff.view"),
     (_("收费监管"), "fees:records", "fees.view"),
     (_("投诉举报"), "complaints:list", "complaints.view"),

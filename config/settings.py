@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "onboarding",
     "institutions",
     "campaign",
+    "selfcheck",
     "inspections",
     "sampling",
     "clock",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("org/", include("portal.urls")),
     path("campaign/", include("campaign.urls")),
     path("inspections/", include("inspections.urls")),
+    path("self-checks/", include("selfcheck.urls")),
     path("staff/", include("personnel.urls")),
     path("sampling/", include("sampling.urls")),
     path("fees/", include("fees.urls")),

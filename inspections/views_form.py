@@ -22,6 +22,7 @@ from accounts.scope import get_in_scope_or_404
 from core.photos import MAX_UPLOAD_BYTES, jpeg_response
 from core.text import JsonRefused, parse_json, small_int
 from institutions.selectors import institution_list
+from selfcheck.selectors import submitted_answers
 
 from . import amendments, evidence, selectors, services
 from .models import Answer, Evidence, Inspection
@@ -98,22 +99,34 @@ def _answered(item, answer: Answer | None) -> bool:
     return bool(answer.value)
 
 
-def _sections(items, answers: dict) -> list[dict]:
-    """Items grouped by section (一…六) with each one's answer and the section's progress."""
+def form_sections(
+    items, answers: dict, *, upload_url=None, photo_url=None, beside: dict | None = None
+) -> list[dict]:
+    """Items grouped by section (一…六) with each one's answer and the section's progress.
+
+    The phone form serves the officers' inspection and the institution's self-inspection
+    (portal): `upload_url(item)` and `photo_url(photo)` give each one's own URLs. `beside`
+    holds answers to show under each item by its code: on the county's screening form, what
+    the institution said of it in its self-inspection."""
     labels = dict(Section.choices)
     groups: dict[str, dict] = {}
+    beside = beside or {}
     for item in items:
         group = groups.setdefault(
             item.section,
             {"code": item.section, "label": labels.get(item.section, item.section), "rows": []},
         )
         answer = answers.get(item.pk)
+        photos = list(answer.photos.all()) if answer else []
         group["rows"].append(
             {
                 "item": item,
                 "answer": answer,
-                "photos": list(answer.photos.all()) if answer else [],
+                "photos": photos,
+                "photo_urls": [photo_url(photo) for photo in photos] if photo_url else [],
+                "upload_url": upload_url(item) if upload_url else "",
                 "answered": _answered(item, answer),
+                "beside": beside.get(item.code),
             }
         )
     order = list(Section.values)
@@ -122,6 +135,12 @@ def _sections(items, answers: dict) -> list[dict]:
         group["done"] = sum(row["answered"] for row in group["rows"])
         group["total"] = len(group["rows"])
     return result
+
+
+def self_answers_beside(inspection: Inspection) -> dict:
+    """What the institution said of each item in its submitted self-inspection of the same
+    campaign (自查自评), to show beside the item: the officer checks it on site."""
+    return submitted_answers(institution=inspection.institution, campaign=inspection.round.campaign)
 
 
 def render_form(request, scope, inspection, *, errors=(), values=None, status=200):
@@ -133,7 +152,15 @@ def render_form(request, scope, inspection, *, errors=(), values=None, status=20
             Prefetch("photos", queryset=Evidence.objects.order_by("uploaded_at", "id"))
         )
     }
-    sections = _sections(items, answers)
+    sections = form_sections(
+        items,
+        answers,
+        upload_url=lambda item: reverse(
+            "inspections:photo_upload", args=[inspection.pk, item.code]
+        ),
+        photo_url=lambda photo: reverse("inspections:photo", args=[photo.pk]),
+        beside=self_answers_beside(inspection),
+    )
     return render(
         request,
         "inspections/form.html",
@@ -212,7 +239,7 @@ class InspectionView(InspectionAccessMixin, View):
             {
                 "inspection": inspection,
                 "institution": inspection.institution,
-                "sections": _sections(items, by_item),
+                "sections": form_sections(items, by_item),
                 "amendments": _amendments(inspection),
                 "inspectors": inspection.inspectors.all(),
                 "can_amend": can_amend,
@@ -287,6 +314,37 @@ def _number_ok(raw) -> bool:
     return number.is_finite() and abs(number) < 10**10
 
 
+def save_payload(request) -> dict | JsonResponse:
+    """An autosave's JSON read and checked in shape — {version, answers, and the kitchen and
+    dormitory flags} — or the 400 to answer. The phone form sends it for the officers'
+    inspection and the institution's self-inspection (portal) alike."""
+    try:
+        # Every string here is stored as free text: depth, NaN / Infinity, NUL, lone
+        # surrogates and control characters are refused before anything is saved.
+        payload = parse_json(request.body, text="multiline")
+    except JsonRefused as exc:
+        return _json_error(str(exc))
+    except RawPostDataException:  # a multipart form, its stream already read: not JSON
+        return _json_error(_("提交的内容格式不正确"))
+    if not isinstance(payload, dict):
+        return _json_error(_("提交的内容格式不正确"))
+    version, answers = payload.get("version"), payload.get("answers", {})
+    if not isinstance(version, int) or isinstance(version, bool):
+        return _json_error(_("缺少记录版本号，请刷新页面"))
+    if not isinstance(answers, dict) or not all(
+        isinstance(code, str) and isinstance(raw, dict) for code, raw in answers.items()
+    ):
+        return _json_error(_("提交的内容格式不正确"))
+    for code, raw in answers.items():
+        if not _number_ok(raw.get("number")):
+            return _json_error(_("检查项 %(code)s 的数值不正确") % {"code": code[:16]})
+    flags = {}
+    for name in ("has_kitchen", "has_dormitory"):
+        if isinstance(payload.get(name), bool):
+            flags[name] = payload[name]
+    return {"version": version, "answers": answers, "flags": flags, "raw": payload}
+
+
 class SaveView(InspectionAccessMixin, View):
     """Autosave: JSON in, the new version out; a stale version is refused with 409."""
 
@@ -294,33 +352,13 @@ class SaveView(InspectionAccessMixin, View):
 
     def post(self, request, pk):
         inspection = self.get_inspection()
+        payload = save_payload(request)
+        if isinstance(payload, JsonResponse):
+            return payload
+        version, answers, flags = payload["version"], payload["answers"], payload["flags"]
         try:
-            # Every string here is stored as free text: depth, NaN / Infinity, NUL, lone
-            # surrogates and control characters are refused before anything is saved.
-            payload = parse_json(request.body, text="multiline")
-        except JsonRefused as exc:
-            return _json_error(str(exc))
-        except RawPostDataException:  # a multipart form, its stream already read: not JSON
-            return _json_error(_("提交的内容格式不正确"))
-        if not isinstance(payload, dict):
-            return _json_error(_("提交的内容格式不正确"))
-        version, answers = payload.get("version"), payload.get("answers", {})
-        if not isinstance(version, int) or isinstance(version, bool):
-            return _json_error(_("缺少记录版本号，请刷新页面"))
-        if not isinstance(answers, dict) or not all(
-            isinstance(code, str) and isinstance(raw, dict) for code, raw in answers.items()
-        ):
-            return _json_error(_("提交的内容格式不正确"))
-        for code, raw in answers.items():
-            if not _number_ok(raw.get("number")):
-                return _json_error(_("检查项 %(code)s 的数值不正确") % {"code": code[:16]})
-        flags = {}
-        for name in ("has_kitchen", "has_dormitory"):
-            if isinstance(payload.get(name), bool):
-                flags[name] = payload[name]
-        try:
-            latitude = _decimal_or_none(payload.get("latitude"), -90, 90)
-            longitude = _decimal_or_none(payload.get("longitude"), -180, 180)
+            latitude = _decimal_or_none(payload["raw"].get("latitude"), -90, 90)
+            longitude = _decimal_or_none(payload["raw"].get("longitude"), -180, 180)
         except ValueError:
             return _json_error(_("位置坐标不正确，请重新定位后再保存"))
         try:

@@ -18,6 +18,8 @@ from core.photos import MAX_UPLOAD_BYTES, jpeg_response
 from inspections import receipts
 from inspections.models import Finding
 from inspections.views_problems import ReportForm
+from selfcheck.models import SelfAnswer
+from selfcheck.selectors import own_self_inspection
 
 from . import selectors
 
@@ -46,7 +48,14 @@ class HomeView(PortalMixin, TemplateView):
         for problem in problems:
             problem.is_overdue = problem.overdue_on(today)
         pending = [p for p in problems if p.status not in Finding.DONE]
+        self_check = own_self_inspection(scope=self.scope)
         return super().get_context_data(
+            self_check=self_check,
+            self_open=self_check.answers.filter(
+                value=SelfAnswer.Value.NON_COMPLIANT, fixed_at__isnull=True
+            ).count()
+            if self_check
+            else 0,
             institution=institution,
             pending=pending,
             closed=[p for p in problems if p.status in Finding.DONE],

@@ -1,5 +1,7 @@
 // The on-site inspection form: autosave, kept in the browser while offline, photos resized
 // before upload. No inline script: the page passes URLs and messages as data- attributes.
+// The institution's self-inspection (templates/portal/selfcheck_form.html) uses it too: the
+// same protocol at its own URLs.
 (function () {
   "use strict";
   var root = document.getElementById("inspection-form");
@@ -639,7 +641,8 @@
   // the answers they belong to.
   firstSave.then(function () { return drainPhotos(); });
 
-  if (navigator.geolocation) {
+  // The institution's self-inspection (data-locate="0") is not a visit: no location asked.
+  if (navigator.geolocation && root.dataset.locate !== "0") {
     navigator.geolocation.getCurrentPosition(function (pos) {
       position = {
         latitude: Math.round(pos.coords.latitude * 1e6) / 1e6,

@@ -60,7 +60,41 @@ def _pingcheng_receipt_photo(places):
     return {"pk": photo.pk}
 
 
+def _pingcheng_self_inspection(places):
+    """The 平城区 institution's submitted self-inspection, 1.01 not met, with a photo."""
+    from campaign.services import campaign_seed_2023
+    from institutions.models import InstitutionAccount
+    from selfcheck.models import SelfInspection
+
+    campaign_seed_2023(province_code="140000")
+    found = SelfInspection.objects.filter(institution=places.pingcheng).first()
+    if found is None:
+        from tests.selfcheck.test_selfcheck import self_inspected
+
+        account = InstitutionAccount.objects.get(pk=_pingcheng_account(places)["pk"])
+        found = self_inspected(account.user, non_compliant=("1.01",))
+    return found
+
+
+def _pingcheng_self(places):
+    return {"pk": _pingcheng_self_inspection(places).pk}
+
+
+def _pingcheng_self_photo(places):
+    from selfcheck.models import SelfPhoto
+
+    record = _pingcheng_self_inspection(places)
+    return {"pk": SelfPhoto.objects.filter(answer__self_inspection=record).first().pk}
+
+
+def _pingcheng_self_item(places):
+    record = _pingcheng_self_inspection(places)
+    return {"pk": record.answers.get(item__code="1.01").pk}
+
+
 COUNTY_POST_ONLY = _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405)
+PINGCHENG_PAGE = _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
+PORTAL_POST_ONLY = _roles(403, anonymous="login")
 COUNTY_WRITE = _roles(403, anonymous=LOGIN, xiaodian=404, pingcheng=OK, admin=OK)
 
 EXPECT: dict = {
@@ -71,6 +105,18 @@ EXPECT: dict = {
     # The 平城区 institution's problem and photo: the cast's institution (小店区) gets 404.
     "portal:problem": (_pingcheng_problem, _roles(403, anonymous=302)),
     "portal:receipt_photo": (_pingcheng_receipt_photo, _roles(403, anonymous=302)),
+    # 自查自评: officials read the submitted ones in their scope; only an institution fills
+    # its own (the cast's institution, in 小店区, gets 404 for the 平城区 one's rows).
+    "selfcheck:list": (None, _roles(200, anonymous=302, auditor=403, outsider=403)),
+    "selfcheck:detail": (_pingcheng_self, PINGCHENG_PAGE),
+    "selfcheck:photo": (_pingcheng_self_photo, PINGCHENG_PAGE),
+    "portal:selfcheck": (None, _roles(403, anonymous=302)),
+    "portal:selfcheck_save": (None, _roles(403, anonymous=302)),
+    "portal:selfcheck_submit": (None, _roles(403, anonymous=302)),
+    "portal:selfcheck_amend": (None, _roles(403, anonymous=302)),
+    "portal:selfcheck_photo_upload": (lambda p: {"code": "1.01"}, _roles(403, anonymous=302)),
+    "portal:selfcheck_fix": (_pingcheng_self_item, _roles(403, anonymous=302)),
+    "portal:selfcheck_photo": (_pingcheng_self_photo, _roles(403, anonymous=302)),
     "inspections:receipt_photo": (
         _pingcheng_receipt_photo,
         _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403),
@@ -78,6 +124,11 @@ EXPECT: dict = {
 }
 
 WRITE_EXPECT: dict = {
+    "portal:selfcheck_save": PORTAL_POST_ONLY,
+    "portal:selfcheck_submit": PORTAL_POST_ONLY,
+    "portal:selfcheck_amend": PORTAL_POST_ONLY,
+    "portal:selfcheck_photo_upload": PORTAL_POST_ONLY,
+    "portal:selfcheck_fix": PORTAL_POST_ONLY,
     "institutions:account_open": COUNTY_WRITE,
     "institutions:account_reset": COUNTY_WRITE,
     "institutions:account_active": COUNTY_WRITE,
@@ -90,9 +141,28 @@ INSTITUTION: dict = {
     "portal:home": 200,
     "portal:problem": 404,
     "portal:receipt_photo": 404,
+    # Its own self-inspection: the form, and the POST-only steps (405 to a GET); the 平城区
+    # institution's item and photo are not there for it.
+    "portal:selfcheck": 200,
+    "portal:selfcheck_save": 405,
+    "portal:selfcheck_submit": 405,
+    "portal:selfcheck_amend": 405,
+    "portal:selfcheck_photo_upload": 405,
+    "portal:selfcheck_fix": 405,
+    "portal:selfcheck_photo": 404,
     # Its bell: what the re-inspection made of its receipts.
     "notifications": 200,
     "notifications_read_all": 405,
     "notification_read": 405,
 }
-INSTITUTION_WRITES: dict = {"notifications_read_all": OK, "notification_read": 404}
+INSTITUTION_WRITES: dict = {
+    "notifications_read_all": OK,
+    "notification_read": 404,
+    # The cast's institution has not begun its self-inspection: each step finds none (404);
+    # tests/selfcheck walks them with one begun.
+    "portal:selfcheck_save": 404,
+    "portal:selfcheck_submit": 404,
+    "portal:selfcheck_amend": 404,
+    "portal:selfcheck_photo_upload": 404,
+    "portal:selfcheck_fix": 404,
+}
