@@ -23,6 +23,7 @@ from core.paging import NarrowPaginator
 from core.photos import jpeg_response
 from core.regions import within_region
 from institutions.selectors import region_list
+from selfcheck.selectors import said_compliant
 from tabular.download import ledger_download, title_region_name
 
 from . import receipts, selectors, services
@@ -31,9 +32,10 @@ from .models import Finding, Inspection, Round
 
 LIST_FILTERS = (
     "q", "region", "section", "severity", "status", "department", "deadline_from", "deadline_to",
-    "campaign",
+    "campaign", "self_said",
 )  # fmt: skip
 OVERDUE = "overdue"
+SAID_COMPLIANT = "compliant"
 
 
 class FindingFilterSet(filters.FilterSet):
@@ -50,6 +52,11 @@ class FindingFilterSet(filters.FilterSet):
     department = filters.ChoiceFilter(field_name="task__department", choices=Department.choices)
     # The dashboards count one campaign's problems; their links open that campaign's list.
     campaign = filters.NumberFilter(field_name="task__inspection__round__campaign_id")
+    # Problems where the institution's own self-inspection had said the item was 合规: the
+    # boards' count of self-assessments the officials contradicted opens this list.
+    self_said = filters.ChoiceFilter(
+        choices=[(SAID_COMPLIANT, gettext_lazy("机构自查称合规"))], method="filter_self_said"
+    )
     # The effective deadline: a problem sent back is due on its own new date.
     deadline_from = filters.DateFilter(method="filter_deadline_from")
     deadline_to = filters.DateFilter(method="filter_deadline_to")
@@ -66,6 +73,15 @@ class FindingFilterSet(filters.FilterSet):
 
     def filter_deadline_to(self, queryset, name, value):
         return queryset.filter(selectors.deadline_q("lte", value))
+
+    def filter_self_said(self, queryset, name, value):
+        return queryset.filter(
+            said_compliant(
+                institution="task__institution",
+                campaign="task__inspection__round__campaign",
+                code="item__code",
+            )
+        )
 
     def filter_status(self, queryset, name, value):
         if value == OVERDUE:

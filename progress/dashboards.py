@@ -30,6 +30,7 @@ from core.models import Region
 from inspections.models import Finding, Inspection, Round
 from institutions.models import Institution
 from sampling.selectors import quota_status, sampling_rounds
+from selfcheck.selectors import said_compliant, submitted_per_county
 
 from .portable import portable_rows
 
@@ -83,6 +84,10 @@ class Figures:
     # is complete (§三: 在全国平台上加快完善全体人员基本信息); counted where staff.view reaches.
     staff: int = 0
     staff_platform: int = 0
+    # Operating institutions that submitted their self-inspection (自查自评), and major
+    # problems the officials found where the institution's self-inspection said 合规.
+    self_checked: int = 0
+    contradicted: int = 0
     by_sector: dict[str, list[int]] = field(default_factory=dict)  # sector → [total, screened]
     problems: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, severity)
     flags: list = field(default_factory=list)  # open RegionOverdue on this region or below
@@ -91,6 +96,7 @@ class Figures:
         "institutions", "subject", "risky", "total", "screened",
         "found", "open", "reported", "closed", "overdue", "major",
         "screening_found", "screening_closed", "screening_late", "staff", "staff_platform",
+        "self_checked", "contradicted",
     )  # fmt: skip
 
     @property
@@ -101,6 +107,11 @@ class Figures:
     def coverage(self) -> float:
         """Screened share of operating institutions, 0–100; a region with none is done."""
         return round(100 * self.screened / self.total, 1) if self.total else 100.0
+
+    @property
+    def self_check_rate(self) -> float:
+        """Self-inspected share of operating institutions, 0–100."""
+        return round(100 * self.self_checked / self.total, 1) if self.total else 0.0
 
     @property
     def done(self) -> bool:
@@ -126,7 +137,7 @@ class Figures:
             for name in (
                 "total", "screened", "found", "reported", "closed", "overdue", "major",
                 "screening_found", "screening_closed", "screening_late",
-                "staff", "staff_platform", "done",
+                "staff", "staff_platform", "done", "self_checked", "contradicted",
             )
         }  # fmt: skip
 
@@ -284,6 +295,11 @@ class Facts:
     # county, sector, staff employed during the campaign, their platform records complete;
     # every staff row the reading scope holds: a board keeps those `staff.view` reaches.
     staff: list[tuple] = field(default_factory=list)
+    # county, sector, operating institutions that submitted their self-inspection (自查自评)
+    selfcheck: list[tuple] = field(default_factory=list)
+    # county, sector, section, major problems found where the institution's self-inspection
+    # said the item was 合规
+    contradicted: list[tuple] = field(default_factory=list)
 
     def within(self, scope: Scope, prefix: str) -> Facts:
         """Only the rows of counties and sectors inside the scope and the region, and the
@@ -293,7 +309,10 @@ class Facts:
         if whole:
             # A grant covers the whole region, every sector and section (province and city
             # staff): only the region narrows, a string test per row.
-            rows = (self.screening, self.days, self.problems, self.staff)
+            rows = (
+                self.screening, self.days, self.problems, self.staff,
+                self.selfcheck, self.contradicted,
+            )  # fmt: skip
             return Facts(
                 self.computed_at,
                 self.today,
@@ -316,6 +335,8 @@ class Facts:
             days=[r for r in self.days if inside(r[0], r[1])],
             problems=[r for r in self.problems if inside(r[0], r[1]) and r[2] in sections],
             staff=[r for r in self.staff if r[0].startswith(prefix)],
+            selfcheck=[r for r in self.selfcheck if inside(r[0], r[1])],
+            contradicted=[r for r in self.contradicted if inside(r[0], r[1]) and r[2] in sections],
         )
 
 
@@ -347,6 +368,43 @@ def staff_rows(scope: Scope, campaign: Campaign | None, prefix: str) -> list[tup
     return [(county, sector or NO_SECTOR, n, complete) for county, sector, n, complete in rows]
 
 
+def selfcheck_rows(
+    scope: Scope, campaign: Campaign | None, prefix: str
+) -> tuple[list[tuple], list[tuple]]:
+    """The self-inspection rows of the facts: (county, sector, submitted) and (county,
+    sector, section, major problems the institution had said were 合规). Plain grouped
+    counts, the same on PostgreSQL and the SQLite demo."""
+    if campaign is None:
+        return [], []
+    institutions = scope.institutions(
+        Institution.objects.filter(county__code__startswith=prefix), PERMISSION
+    )
+    submitted = submitted_per_county(
+        institutions.filter(status=Institution.Status.OPERATING), campaign
+    )
+    contradicted = (
+        Finding.objects.filter(
+            task__inspection__round__campaign=campaign,
+            task__institution__in=institutions,
+            severity=ChecklistItem.Severity.MAJOR,
+        )
+        .exclude(status=Finding.Status.WITHDRAWN)
+        .filter(
+            said_compliant(
+                institution="task__institution",
+                campaign="task__inspection__round__campaign",
+                code="item__code",
+            )
+        )
+        .order_by()
+        .values_list("task__institution__county_id", "task__institution__sector", "section")
+        .annotate(n=Count("pk"))
+    )
+    return submitted, [
+        (c, sector or NO_SECTOR, section, n) for c, sector, section, n in contradicted
+    ]
+
+
 def live_facts(
     scope: Scope, campaign: Campaign | None, prefix: str, today: dt.date, *, with_staff: bool = True
 ) -> Facts:
@@ -354,6 +412,7 @@ def live_facts(
     staff rows out, for a reader that counts staff its own way (the city summary)."""
     computed_at = timezone.now()
     staff = staff_rows(scope, campaign, prefix) if with_staff else []
+    selfcheck, contradicted = selfcheck_rows(scope, campaign, prefix)
     if connection.vendor != "postgresql":
         # The SQLite demo: the same rows, added up in Python (progress/portable.py).
         screening, days, problems = portable_rows(
@@ -361,7 +420,7 @@ def live_facts(
             county_rounds=_round_ids(campaign, prefix, county_only=True),
             all_rounds=_round_ids(campaign, prefix), no_sector=NO_SECTOR,
         )  # fmt: skip
-        return Facts(computed_at, today, screening, days, problems, staff)
+        return Facts(computed_at, today, screening, days, problems, staff, selfcheck, contradicted)
     screening_sql, problems_sql = statements(scope, campaign, prefix, today)
     screening, days = [], []
     for by_day, county, sector, day, n, subject, risky, total, screened in _fetch(*screening_sql):
@@ -372,7 +431,7 @@ def live_facts(
     problems = [
         (county, sector or NO_SECTOR, *rest) for county, sector, *rest in _fetch(*problems_sql)
     ]
-    return Facts(computed_at, today, screening, days, problems, staff)
+    return Facts(computed_at, today, screening, days, problems, staff, selfcheck, contradicted)
 
 
 # -- the province's figures, precomputed ------------------------------------------------
@@ -388,7 +447,8 @@ def _summary_key(campaign: Campaign) -> str:
     # The campaign's creation time keeps a campaign deleted and created again under the
     # same id from reading the old one's copy.
     # v3: problem rows say whether county screening found them; staff rows.
-    return kept_copies.key("progress", "v3", campaign.pk, campaign.created_at.timestamp())
+    # v4: self-inspection rows.
+    return kept_copies.key("progress", "v4", campaign.pk, campaign.created_at.timestamp())
 
 
 def refresh_summary(campaign: Campaign, today: dt.date | None = None) -> Facts:
@@ -469,6 +529,10 @@ def county_figures(
         if severity == ChecklistItem.Severity.MAJOR:
             row.major += n
         row.problems[(section, severity)] = row.problems.get((section, severity), 0) + n
+    for code, _sector, n in facts.selfcheck:
+        county(code).self_checked += n
+    for code, _sector, _section, n in facts.contradicted:
+        county(code).contradicted += n
     for code, sector, n, complete in facts.staff:
         if staff_scope is not None and not staff_scope.covers_institution(
             "staff.view", county_code=code, sector=sector

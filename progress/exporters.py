@@ -98,6 +98,7 @@ def _region_rows(board: Board):
             f.found, f.open, f.reported, f.closed, f.overdue, f.major, len(f.flags),
             f.screening_found, f.screening_closed, f.screening_late,
             _("是") if f.done else _("否"), f.staff, f.staff_platform,
+            f.self_checked, f"{f.self_check_rate}%", f.contradicted,
         ]  # fmt: skip
     if board.children:
         t = board.total
@@ -106,6 +107,7 @@ def _region_rows(board: Board):
             t.reported, t.closed, t.overdue, t.major, len(t.flags),
             t.screening_found, t.screening_closed, t.screening_late,
             _("是") if t.done else _("否"), t.staff, t.staff_platform,
+            t.self_checked, f"{t.self_check_rate}%", t.contradicted,
         ]  # fmt: skip
 
 
@@ -157,6 +159,9 @@ TABLES = {
             _("排查整改已完成"),
             _("从业人员"),
             _("平台信息完整"),
+            _("已提交自查"),
+            _("自查率"),
+            _("自查称合规的重大隐患"),
         ],  # fmt: skip
         "rows": _region_rows,
     },

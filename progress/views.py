@@ -148,6 +148,7 @@ def board_context(board: Board) -> dict:
     return {
         "board": board,
         "board_total": total,
+        "self_unchecked": max(total.total - total.self_checked, 0),
         "problem_rows": problem_rows,
         "severities": [ChecklistItem.Severity(s).label for s in dashboards.SEVERITIES],
         "funnel": funnel,

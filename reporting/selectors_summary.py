@@ -187,6 +187,9 @@ ROW_KEYS = (
     "screening_found", "screening_closed", "screening_late", "staff_platform",
     # Actions taken on institutions (查处问责, enforcement/); older figures lack it too.
     "actions",
+    # Self-inspections submitted (自查自评, §三(二)) and major problems found where the
+    # institution had said 合规 (selfcheck/); older figures lack them.
+    "self_checked", "contradicted",
 )  # fmt: skip
 
 
@@ -231,7 +234,8 @@ def city_figures(
             major=f.major, general=f.found - f.major, rectified=f.reported + f.closed,
             closed=f.closed, open=f.open, overdue=f.overdue,
             screening_found=f.screening_found, screening_closed=f.screening_closed,
-            screening_late=f.screening_late,
+            screening_late=f.screening_late, self_checked=f.self_checked,
+            contradicted=f.contradicted,
         )  # fmt: skip
         for (section, severity), n in f.problems.items():
             key = "major" if severity == ChecklistItem.Severity.MAJOR else "general"
@@ -353,11 +357,13 @@ def city_figures(
     total = _row(city.code, city.name)
     for row in county_rows:
         row["rate"] = _rate(row["screened"], row["total"])
+        row["self_rate"] = _rate(row["self_checked"], row["total"])
         for key in ROW_KEYS:
             total[key] += row[key]
     total["refunded"] = _money(fees["refunded_amount"])
     total["fee_violations"] = fees["violations"]
     total["rate"] = _rate(total["screened"], total["total"])
+    total["self_rate"] = _rate(total["self_checked"], total["total"])
     return {
         "version": FIGURES_VERSION,
         "computed_at": timezone.localtime().isoformat(timespec="seconds"),

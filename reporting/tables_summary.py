@@ -34,6 +34,10 @@ def key_figures(f: dict) -> list[tuple[str, list[tuple[str, object]]]]:
             (_("县级排查发现问题"), t.get("screening_found", "—")),
             (_("其中已整改销号"), t.get("screening_closed", "—")),
             (_("其中逾期未销号"), t.get("screening_late", "—")),
+            # 自查自评 (§三(二)); figures frozen before it was counted show a dash.
+            (_("已提交自查的机构"), t.get("self_checked", "—")),
+            (_("自查率（%）"), t.get("self_rate", "—")),
+            (_("自查称合规、检查发现的重大隐患"), t.get("contradicted", "—")),
         ]),
         (_("市级抽查"), [
             (_("应抽取县（市、区）"), s["required_counties"]),
@@ -106,13 +110,15 @@ def section_table(f: dict) -> tuple[list[str], list[list[object]]]:
 
 COUNTY_COLUMNS = (
     ("total", gettext_lazy("在营机构")), ("screened", gettext_lazy("已排查")),
-    ("rate", gettext_lazy("排查率%")), ("found", gettext_lazy("发现问题")),
+    ("rate", gettext_lazy("排查率%")), ("self_rate", gettext_lazy("自查率%")),
+    ("found", gettext_lazy("发现问题")),
     ("major", gettext_lazy("重大隐患")), ("rectified", gettext_lazy("已整改")),
     ("closed", gettext_lazy("已销号")), ("overdue", gettext_lazy("逾期")),
     ("staff_platform", gettext_lazy("平台信息完整")), ("staff_checked", gettext_lazy("人员已查询")),
     ("dismissed", gettext_lazy("已清退")), ("fee_violations", gettext_lazy("收费违规")),
     ("complaints", gettext_lazy("投诉举报")), ("referred", gettext_lazy("移送公安")),
     ("publicity", gettext_lazy("宣传活动")), ("actions", gettext_lazy("处理措施")),
+    ("self_checked", gettext_lazy("已自查")),
 )  # fmt: skip
 
 
@@ -161,4 +167,5 @@ ROLLUP_COLUMNS = (
     ("fee_violations", gettext_lazy("违规收费")), ("refunded", gettext_lazy("退费金额（元）")),
     ("complaints", gettext_lazy("投诉举报")), ("referred", gettext_lazy("移送公安")),
     ("publicity", gettext_lazy("宣传活动")), ("actions", gettext_lazy("处理措施")),
+    ("self_checked", gettext_lazy("已自查")),
 )  # fmt: skip

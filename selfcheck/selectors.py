@@ -4,7 +4,7 @@ county's screening officers, the city and the province)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.scope import Scope
@@ -163,3 +163,34 @@ def amendment_rows(self_inspection: SelfInspection) -> list[dict]:
         }
         for amendment in self_inspection.amendments.select_related("made_by")
     ]
+
+
+def said_compliant(*, institution: str, campaign: str, code: str) -> Exists:
+    """True for a row (an official's problem) whose institution, in its submitted
+    self-inspection of the same campaign, said the same item was 合规: where the official
+    finding contradicts the self-assessment. The arguments are the row's paths to them."""
+    return Exists(
+        SelfAnswer.objects.filter(
+            self_inspection__institution=OuterRef(institution),
+            self_inspection__campaign=OuterRef(campaign),
+            self_inspection__status=SelfInspection.Status.SUBMITTED,
+            item__code=OuterRef(code),
+            value=SelfAnswer.Value.COMPLIANT,
+        )
+    )
+
+
+def submitted_per_county(institutions: QuerySet[Institution], campaign: Campaign) -> list[tuple]:
+    """(county, sector, institutions with a submitted self-inspection) among `institutions`
+    (the boards' operating institutions in scope)."""
+    rows = (
+        SelfInspection.objects.filter(
+            campaign=campaign,
+            status=SelfInspection.Status.SUBMITTED,
+            institution__in=institutions,
+        )
+        .order_by()
+        .values_list("institution__county_id", "institution__sector")
+        .annotate(n=Count("pk"))
+    )
+    return [(county, sector or "", n) for county, sector, n in rows]

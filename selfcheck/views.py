@@ -15,7 +15,9 @@ from accounts.mixins import ScopedViewMixin
 from accounts.roles import Section
 from accounts.scope import get_in_scope_or_404
 from campaign.selectors import campaign_list
+from core.models import Region
 from core.photos import jpeg_response
+from core.regions import within_region
 
 from . import selectors
 from .models import SelfAnswer, SelfInspection, SelfPhoto
@@ -43,6 +45,11 @@ class ListView(ScopedViewMixin, TemplateView):
         context = {"campaign": campaign, "status": status, "statuses": STATUSES}
         if campaign is not None:
             rows = selectors.institutions_with_status(scope=self.scope, campaign=campaign)
+            region = self.request.GET.get("region", "").strip()[:12]
+            if region:
+                # The boards' links open one county's, city's or province's list.
+                rows = within_region(rows, region, path="county__code")
+                context["region"] = Region.objects.filter(code=region).first()
             context["counts"] = selectors.counts(rows)
             page = Paginator(selectors.status_filter(rows, status), 50).get_page(
                 self.request.GET.get("page")
