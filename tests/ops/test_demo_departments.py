@@ -6,14 +6,19 @@ import io
 
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import scope_for
 from campaign.models import Campaign
+from core.models import Region
 from inspections.models import Finding
 from ops.demo.departments import fire_problem_demo_create
 from ops.demo.institution_accounts import institution_accounts_demo_create
+from ops.demo.self_inspections import self_inspection_demo_create
 from ops.management.commands.seed_demo import DEMO_PASSWORD
+from progress.dashboards import region_board
+from selfcheck.models import SelfInspection
 
 
 def log_in(client, username):
@@ -45,8 +50,29 @@ def test_fire_xiaodian_closes_an_open_fire_problem_and_admin_taiyuan_manages_tai
     again = institution_accounts_demo_create(password=DEMO_PASSWORD)
     assert [name for name, _institution in again] == list(expected)
     assert User.objects.filter(username__startswith="jigou_").count() == 3
-    # Added once: nothing more while an open one is there.
+    # Self-inspections in several states (ops/demo/self_inspections.py), on the boards.
     campaign = Campaign.objects.get(province_id="140000", is_active=True)
+    own = {
+        name: SelfInspection.objects.get(
+            institution=User.objects.get(username=name).institution_account.institution
+        )
+        for name in expected
+    }
+    assert own["jigou_weijian"].status == SelfInspection.Status.DRAFT
+    assert own["jigou_xiaohao"].status == SelfInspection.Status.SUBMITTED
+    assert own["jigou_xiaohao"].amendments.count() == 1
+    to_fix = own["jigou_zhenggai"].answers.filter(value="non_compliant")
+    assert to_fix.filter(fixed_at__isnull=False).count() == 1
+    assert to_fix.filter(fixed_at__isnull=True, fix_by__lt=timezone.localdate()).count() == 1
+    assert self_inspection_demo_create(campaign=campaign) == 0
+    city = User.objects.get(username="city_taiyuan")
+    board = region_board(scope=scope_for(city), region=Region.objects.get(code="140100"))
+    # Three named and two more per county; the full demo's major hazards at the extra
+    # institutions of 迎泽区 and 杏花岭区 show as contradicted (200 institutions have none).
+    assert board.total.self_checked >= 6
+    assert "自查率" in log_in(client, "city_taiyuan")
+    client.logout()
+    # Added once: nothing more while an open one is there.
     assert fire_problem_demo_create(campaign=campaign) == 0
     fire = User.objects.get(username="fire_xiaodian")
     assert (fire.must_change_password, fire.full_name) == (False, "小店区消防救援大队 孙参谋")

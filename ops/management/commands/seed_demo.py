@@ -19,6 +19,7 @@ from ops.demo.personnel import staff_demo_create
 from ops.demo.rectification import rectification_demo_states
 from ops.demo.reporting import summary_demo_create
 from ops.demo.sampling import sampling_demo_pools
+from ops.demo.self_inspections import self_inspection_demo_create
 
 # Printed on every run and in the README: demo data only, never a real deployment.
 DEMO_PASSWORD = "Shouhu@2023"  # noqa: S105
@@ -123,3 +124,5 @@ class Command(BaseCommand):
             self.stdout.write(f"演示处理措施：新增 {actions} 项")
             for username, name in institution_accounts_demo_create(password=DEMO_PASSWORD):
                 self.stdout.write(f"  机构账号 {username:<16} {DEMO_PASSWORD}  {name}")
+            begun = self_inspection_demo_create(campaign=campaign)
+            self.stdout.write(f"演示机构自查：新增 {begun} 份（已提交、填写中、提交后更正）")
