@@ -626,13 +626,14 @@ def escalate_complaints(run: _Run) -> int:
 def run_campaign_jobs(*, campaign: Campaign, now: dt.datetime) -> Tally:
     """Every job of one campaign, once, as at `now`; logged as a JobRun."""
     from .jobs_minors import escalate_unreferred_minors  # it builds on this module
+    from .jobs_selfcheck import remind_self_inspection  # so does this one
 
     # Messages are stored in the campaign's language, whoever (or whatever) runs the jobs.
     with translation.override(settings.LANGUAGE_CODE):
         run = _Run(campaign, now)
         clear_flags(run)
         tally = Tally(
-            reminders=send_reminders(run),
+            reminders=send_reminders(run) + remind_self_inspection(run),
             overdue=flag_overdue(run),
             escalations=(
                 escalate_tasks(run)
