@@ -34,6 +34,10 @@ def generate_password(length: int = 14) -> str:
     everything = "".join(pools)
     chars += [secrets.choice(everything) for _ in range(length - len(chars))]
     secrets.SystemRandom().shuffle(chars)
+    # Never a formula's first character: initial passwords go out on spreadsheets, where a
+    # leading = + - @ is escaped (tabular.export) and the password would be misread.
+    first = next(i for i, c in enumerate(chars) if c not in "=+-@")
+    chars[0], chars[first] = chars[first], chars[0]
     return "".join(chars)
 
 

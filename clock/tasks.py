@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
+from institutions.account_batches import batch_sheets_purge
 from onboarding.passwords import password_sheets_purge
 from personnel.imports import purge_stale_staff_uploads
 from tabular.export_runs import export_runs_purge
@@ -49,9 +50,11 @@ def purge_uploads(self) -> int:
     """Hourly: staff and check-result sheets (whole ID numbers) left unconfirmed for a day
     lose their file (personnel/imports.py); background ledger exports past their 7 days
     lose file and row (tabular/export_runs.py); imported accounts' initial passwords left
-    undownloaded for a day are wiped (onboarding/passwords.py)."""
+    undownloaded for a day are wiped (onboarding/passwords.py), and so are those of institution
+    accounts opened in bulk (institutions/account_batches.py)."""
     export_runs_purge()
     password_sheets_purge()
+    batch_sheets_purge()
     return purge_stale_staff_uploads()
 
 

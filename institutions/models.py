@@ -171,3 +171,42 @@ class InstitutionAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} · {self.user.username}"
+
+
+class AccountBatch(models.Model):
+    """批量开通机构账号: one account for every operating institution of a county that has
+    none, opened by a worker (hashing a password takes about half a second), its one-time
+    passwords sealed on the row until its requester downloads the sheet once (24 hours at
+    most; institutions/account_batches.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("开通中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    county = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("发起人"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default="queued")
+    opened = models.PositiveIntegerField(_("已开通"), default=0)
+    skipped = models.PositiveIntegerField(_("未开通"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The sheet's rows, Fernet-encrypted (core/crypto.py); wiped by the one download or after
+    # 24 hours by the hourly purge. Never in any history.
+    sheet = models.TextField(blank=True)
+    sheet_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量开通机构账号")
+        verbose_name_plural = _("批量开通机构账号")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return _("%(county)s 批量开通机构账号") % {"county": self.county}

@@ -14,6 +14,12 @@ urlpatterns = [
     path("sites/<int:pk>/edit/", views.SiteUpdateView.as_view(), name="site_edit"),
     path("sites/<int:pk>/delete/", views.SiteDeleteView.as_view(), name="site_delete"),
     path("<int:pk>/accounts/new/", views_accounts.AccountOpenView.as_view(), name="account_open"),
+    path("account-batches/", views_accounts.AccountBatchesView.as_view(), name="account_batches"),
+    path(
+        "account-batches/<int:pk>/sheet/",
+        views_accounts.AccountBatchSheetView.as_view(),
+        name="account_batch_sheet",
+    ),
     path(
         "accounts/<int:pk>/reset/", views_accounts.AccountResetView.as_view(), name="account_reset"
     ),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.roles import Sector
+from accounts.roles import Department, Sector
 from accounts.scope import get_in_scope_or_404
 
 from . import accounts, selectors, services
@@ -40,6 +40,8 @@ class InstitutionListView(ScopedViewMixin, TemplateView):
             categories=Institution.Category.choices,
             sectors=Sector.choices,
             statuses=Institution.Status.choices,
+            # 批量开通机构账号: the county's education officers and admins.
+            may_open_accounts=Department.EDUCATION in self.scope.departments(accounts.MANAGE),
             **kwargs,
         )
 

@@ -224,7 +224,7 @@ class AccountImporter(Importer):
                 department=values["department"],
                 full_name=values["full_name"],
                 phone=values.get("phone", ""),
-                password=_password(),
+                password=generate_password(),  # never starting like a formula
                 actor=self.actor,
                 must_change_password=True,
             )
@@ -244,14 +244,6 @@ class AccountImporter(Importer):
         sealed = passwords.seal(json.dumps(self._made, ensure_ascii=False))
         self._made = []
         return sealed
-
-
-def _password() -> str:
-    """A generated password that does not start like a formula: the sheet would otherwise
-    show it behind the apostrophe that keeps it from being one (tabular.export.safe_cell)."""
-    while (password := generate_password())[0] in "=+-@":
-        pass
-    return password
 
 
 def template_xlsx() -> bytes:

@@ -92,6 +92,26 @@ def _pingcheng_self_item(places):
     return {"pk": record.answers.get(item__code="1.01").pk}
 
 
+def _pingcheng_batch(places):
+    """A finished batch of 平城区 started by its officer, its sheet not yet taken."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from institutions.account_batches import KEEP, _seal
+    from institutions.models import AccountBatch
+
+    batch = AccountBatch.objects.filter(county_id="140213").first()
+    if batch is None:
+        batch = AccountBatch.objects.create(
+            county_id="140213", created_by=User.objects.get(username="pingcheng"),
+            status=AccountBatch.Status.DONE, opened=1,
+            sheet=_seal([{"name": "平城区启明美术培训学校", "credit_code": "x", "username": "x",
+                          "password": "x"}]),
+            sheet_until=timezone.now() + KEEP,
+        )  # fmt: skip
+    return {"pk": batch.pk}
+
+
 COUNTY_POST_ONLY = _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405)
 PINGCHENG_PAGE = _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
 PORTAL_POST_ONLY = _roles(403, anonymous="login")
@@ -101,6 +121,13 @@ EXPECT: dict = {
     "institutions:account_open": (_pingcheng_institution, COUNTY_POST_ONLY),
     "institutions:account_reset": (_pingcheng_account, COUNTY_POST_ONLY),
     "institutions:account_active": (_pingcheng_account, COUNTY_POST_ONLY),
+    # 批量开通机构账号: the county's education officers and admins; a batch's sheet is its
+    # requester's alone (another officer or an admin gets 404).
+    "institutions:account_batches": (
+        None,
+        _roles(403, anonymous=302, xiaodian=200, pingcheng=200, admin=200),
+    ),
+    "institutions:account_batch_sheet": (_pingcheng_batch, COUNTY_POST_ONLY),
     "portal:home": (None, _roles(403, anonymous=302)),
     # The 平城区 institution's problem and photo: the cast's institution (小店区) gets 404.
     "portal:problem": (_pingcheng_problem, _roles(403, anonymous=302)),
@@ -124,6 +151,9 @@ EXPECT: dict = {
 }
 
 WRITE_EXPECT: dict = {
+    "institutions:account_batch_sheet": _roles(
+        403, anonymous="login", xiaodian=404, pingcheng="ok", admin=404
+    ),
     "portal:selfcheck_save": PORTAL_POST_ONLY,
     "portal:selfcheck_submit": PORTAL_POST_ONLY,
     "portal:selfcheck_amend": PORTAL_POST_ONLY,
