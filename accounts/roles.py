@@ -203,6 +203,12 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.INSTITUTION: frozenset({"portal.use", "notifications.view"}),
 }
 
+# What an institution's own account does for its own institution alone (Scope.acts_for):
+# keep its staff list and enter its fee records (#21), through the same services as the
+# county, never anything of another institution and nothing officials decide (a check, a
+# dismissal, a refund or a violation's outcome).
+OWN_INSTITUTION_PERMISSIONS: frozenset[str] = frozenset({"staff.change", "fees.change"})
+
 # Public security handles criminal-record checks and sees ID numbers whole.
 EXTRA_PERMISSIONS_BY_DEPARTMENT: dict[str, frozenset[str]] = {
     Department.PUBLIC_SECURITY: frozenset(

@@ -39,6 +39,7 @@ from django.http import Http404
 
 from .roles import (
     EXTRA_PERMISSIONS_BY_DEPARTMENT,
+    OWN_INSTITUTION_PERMISSIONS,
     PERMISSIONS,
     PERMISSIONS_BY_ROLE,
     SECTIONS_BY_DEPARTMENT,
@@ -216,6 +217,17 @@ class Scope:
         None for everyone else: the institution side's pages read and write its rows alone,
         and answer 404 for any other institution's."""
         return self._institution_id if self.can("portal.use") else None
+
+    def acts_for(self, permission: str, institution_id: int) -> bool:
+        """True when an institution's own account does this for its own institution: only
+        what roles.OWN_INSTITUTION_PERMISSIONS lists (its staff list, its fee records). The
+        services that allow it ask this before the officials' rule."""
+        _check_known(permission)
+        return (
+            permission in OWN_INSTITUTION_PERMISSIONS
+            and institution_id is not None
+            and self.own_institution() == institution_id
+        )
 
     # -- which rows? --------------------------------------------------------------------
 

@@ -90,8 +90,10 @@ def fee_record_create(
     student: str = "",
     course: str = "",
 ) -> tuple[FeeRecord, Changes]:
-    """One charge entered by hand (e.g. during an inspection), checked against the rules."""
-    _require_institution(scope, "fees.change", institution)
+    """One charge entered by hand (during an inspection, or by the institution itself on its
+    own records: Scope.acts_for), checked against the rules at once."""
+    if not scope.acts_for("fees.change", institution.pk):
+        _require_institution(scope, "fees.change", institution)
     errors = check_charge(
         amount=amount, class_hours=class_hours, period_from=period_from, period_to=period_to,
         charged_on=charged_on,

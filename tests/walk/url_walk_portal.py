@@ -112,6 +112,12 @@ def _pingcheng_batch(places):
     return {"pk": batch.pk}
 
 
+def _pingcheng_staff(places):
+    from tests.factories.personnel import StaffFactory
+
+    return {"pk": StaffFactory(institution=places.pingcheng).pk}
+
+
 COUNTY_POST_ONLY = _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405)
 PINGCHENG_PAGE = _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
 PORTAL_POST_ONLY = _roles(403, anonymous="login")
@@ -129,6 +135,12 @@ EXPECT: dict = {
     ),
     "institutions:account_batch_sheet": (_pingcheng_batch, COUNTY_POST_ONLY),
     "portal:home": (None, _roles(403, anonymous=302)),
+    # Its own lists (staff, fee records); the 平城区 institution's staff member is 404 to it.
+    "portal:staff": (None, _roles(403, anonymous=302)),
+    "portal:staff_create": (None, _roles(403, anonymous=302)),
+    "portal:staff_edit": (_pingcheng_staff, _roles(403, anonymous=302)),
+    "portal:fees": (None, _roles(403, anonymous=302)),
+    "portal:fee_create": (None, _roles(403, anonymous=302)),
     # The 平城区 institution's problem and photo: the cast's institution (小店区) gets 404.
     "portal:problem": (_pingcheng_problem, _roles(403, anonymous=302)),
     "portal:receipt_photo": (_pingcheng_receipt_photo, _roles(403, anonymous=302)),
@@ -174,6 +186,11 @@ INSTITUTION: dict = {
     # Its own self-inspection: the form, and the POST-only steps (405 to a GET); the 平城区
     # institution's item and photo are not there for it.
     "portal:selfcheck": 200,
+    "portal:staff": 200,
+    "portal:staff_create": 200,
+    "portal:staff_edit": 404,
+    "portal:fees": 200,
+    "portal:fee_create": 200,
     "portal:selfcheck_save": 405,
     "portal:selfcheck_submit": 405,
     "portal:selfcheck_amend": 405,
