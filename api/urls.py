@@ -9,6 +9,7 @@ from fees import api as fee_api
 from inspections import api as inspection_api
 from institutions import api as institution_api
 from personnel import api as personnel_api
+from portal import api as org_api
 from reporting import api as reporting_api
 from sampling import api as sampling_api
 
@@ -37,6 +38,10 @@ router.register("fee-records", fee_api.FeeRecordViewSet, basename="fee-record")
 router.register("fee-violations", fee_api.FeeViolationViewSet, basename="fee-violation")
 router.register("refunds", fee_api.RefundViewSet, basename="refund")
 router.register("notifications", own_api.NotificationViewSet, basename="notification")
+# -- 机构端: an institution's own account reads its own rows (portal/api.py) ----------------
+router.register("org/problems", org_api.OrgProblemViewSet, basename="org-problem")
+router.register("org/staff", org_api.OrgStaffViewSet, basename="org-staff")
+router.register("org/fee-records", org_api.OrgFeeRecordViewSet, basename="org-fee-record")
 # -- [reporting] registers its resources here (summaries) ------------------------------
 router.register("summaries", reporting_api.SummaryViewSet, basename="summary")
 # -- end [reporting] --------------------------------------------------------------------

@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.scope import Scope
+from fees.models import FeeRecord
 from inspections.models import Finding
 from institutions.models import Institution
+from personnel.models import StaffMember
 
 
 def own_institution(*, scope: Scope) -> Institution | None:
@@ -32,3 +34,17 @@ def own_problems(*, scope: Scope) -> QuerySet[Finding]:
         .select_related("item", "task", "task__inspection")
         .order_by("-task__inspection__submitted_at", "item__code", "pk")
     )
+
+
+def own_staff(*, scope: Scope) -> QuerySet[StaffMember]:
+    own = scope.own_institution()
+    if own is None:
+        return StaffMember.objects.none()
+    return StaffMember.objects.filter(institution_id=own)
+
+
+def own_fee_records(*, scope: Scope) -> QuerySet[FeeRecord]:
+    own = scope.own_institution()
+    if own is None:
+        return FeeRecord.objects.none()
+    return FeeRecord.objects.filter(institution_id=own).prefetch_related("violations")

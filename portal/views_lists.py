@@ -18,12 +18,12 @@ from django.views import View
 from accounts.scope import get_in_scope_or_404
 from fees import services as fee_services
 from fees.forms import FeeRecordForm
-from fees.models import FeeRecord, FeeViolation
+from fees.models import FeeViolation
 from institutions.models import Institution
 from personnel import services as staff_services
 from personnel.forms import StaffForm
-from personnel.models import StaffMember
 
+from . import selectors
 from .views import PortalMixin
 
 PAGE_SIZE = 200
@@ -48,9 +48,7 @@ def _own_only(form: forms.Form, institution: Institution) -> None:
 class StaffListView(PortalMixin, View):
     def get(self, request):
         institution = self.own()
-        staff = StaffMember.objects.filter(institution=institution).order_by(
-            "-employed_until", "name", "pk"
-        )
+        staff = selectors.own_staff(scope=self.scope).order_by("-employed_until", "name", "pk")
         return render(
             request,
             "portal/staff_list.html",
@@ -108,8 +106,7 @@ class StaffEditView(_StaffFormView):
     editing = True
 
     def staff(self):
-        own = StaffMember.objects.filter(institution_id=self.scope.own_institution())
-        return get_in_scope_or_404(own, pk=self.kwargs["pk"])
+        return get_in_scope_or_404(selectors.own_staff(scope=self.scope), pk=self.kwargs["pk"])
 
     def initial(self, staff):
         fields = ["name", "post", "employed_from", "employed_until", "teacher_certificate",
@@ -139,11 +136,7 @@ class StaffEditView(_StaffFormView):
 class FeeListView(PortalMixin, View):
     def get(self, request):
         institution = self.own()
-        records = (
-            FeeRecord.objects.filter(institution=institution)
-            .prefetch_related("violations")
-            .order_by("-charged_on", "-pk")
-        )
+        records = selectors.own_fee_records(scope=self.scope).order_by("-charged_on", "-pk")
         open_violations = FeeViolation.objects.filter(institution=institution).exclude(
             status__in=FeeViolation.DONE
         )

@@ -118,6 +118,24 @@ def _pingcheng_staff(places):
     return {"pk": StaffFactory(institution=places.pingcheng).pk}
 
 
+def _pingcheng_fee(places):
+    import datetime as dt
+    from decimal import Decimal
+
+    from accounts.models import User
+    from fees.models import FeeRecord
+
+    record = FeeRecord.objects.filter(institution=places.pingcheng).first()
+    if record is None:
+        record = FeeRecord.objects.create(
+            institution=places.pingcheng, amount=Decimal("1000"), period_from=dt.date(2023, 9, 1),
+            period_to=dt.date(2023, 11, 30), charged_on=dt.date(2023, 9, 1), supervised=True,
+            natural_key="walk", source=FeeRecord.Source.MANUAL,
+            created_by=User.objects.get(username="pingcheng"),
+        )  # fmt: skip
+    return {"pk": record.pk}
+
+
 COUNTY_POST_ONLY = _roles(403, anonymous=302, xiaodian=405, pingcheng=405, admin=405)
 PINGCHENG_PAGE = _roles(200, anonymous=302, xiaodian=404, taiyuan=404, auditor=403, outsider=403)
 PORTAL_POST_ONLY = _roles(403, anonymous="login")
@@ -140,6 +158,13 @@ EXPECT: dict = {
     "portal:staff_create": (None, _roles(403, anonymous=302)),
     "portal:staff_edit": (_pingcheng_staff, _roles(403, anonymous=302)),
     "portal:fees": (None, _roles(403, anonymous=302)),
+    # Its API (session only: an institution holds no token); the 平城区 rows are 404 to it.
+    "api:org-problem-list": (None, _roles(403, anonymous=401)),
+    "api:org-problem-detail": (_pingcheng_problem, _roles(403, anonymous=401)),
+    "api:org-staff-list": (None, _roles(403, anonymous=401)),
+    "api:org-staff-detail": (_pingcheng_staff, _roles(403, anonymous=401)),
+    "api:org-fee-record-list": (None, _roles(403, anonymous=401)),
+    "api:org-fee-record-detail": (_pingcheng_fee, _roles(403, anonymous=401)),
     "portal:fee_create": (None, _roles(403, anonymous=302)),
     # The 平城区 institution's problem and photo: the cast's institution (小店区) gets 404.
     "portal:problem": (_pingcheng_problem, _roles(403, anonymous=302)),
@@ -187,6 +212,12 @@ INSTITUTION: dict = {
     # institution's item and photo are not there for it.
     "portal:selfcheck": 200,
     "portal:staff": 200,
+    "api:org-problem-list": 200,
+    "api:org-problem-detail": 404,
+    "api:org-staff-list": 200,
+    "api:org-staff-detail": 404,
+    "api:org-fee-record-list": 200,
+    "api:org-fee-record-detail": 404,
     "portal:staff_create": 200,
     "portal:staff_edit": 404,
     "portal:fees": 200,
