@@ -665,3 +665,22 @@ def test_every_ledger_freezes_its_header_row_below_the_title_and_summary():
 
     sheet = load_workbook(io.BytesIO(Plain().to_xlsx())).active
     assert sheet["A1"].value == "机构名称" and sheet.freeze_panes == "A2"
+
+
+def test_an_import_moving_an_institution_takes_its_accounts_along(admin):
+    from accounts.models import User
+    from accounts.scope import scope_for
+    from institutions.accounts import institution_account_open
+
+    officer = UserFactory(username="xiaodian", grant=("county_officer", "140105"))
+
+    credit = code()
+    write(check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "小店区", 80]])))
+    institution = Institution.objects.get(credit_code=credit)
+    account, _password = institution_account_open(
+        institution=institution, actor=officer, scope=scope_for(officer)
+    )
+    write(check(admin, xlsx([HEADER, ["甲培训学校", credit, "非学科类", "体育", "平城区", 80]])))
+    user = User.objects.get(pk=account.user_id)
+    assert user.region_id == "140213"
+    assert list(user.grants.values_list("role", "region_id")) == [("institution", "140213")]
