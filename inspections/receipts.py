@@ -10,6 +10,7 @@ no metadata) and served only through the scoped views of `receipt_photos_for_*`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -90,3 +91,32 @@ def receipt_photos_for_institution(*, scope: Scope) -> QuerySet[ReceiptPhoto]:
 def receipt_photos_for_officials(*, scope: Scope) -> QuerySet[ReceiptPhoto]:
     """The receipt photos of the problems the official may see (the problem list's scope)."""
     return ReceiptPhoto.objects.filter(finding__in=selectors.finding_list(scope=scope))
+
+
+# A receipt sent soon after someone else reset the institution account's password may not
+# be the institution's own word: whoever reset it held the one-time password.
+RESET_WINDOW = dt.timedelta(days=7)
+
+
+def receipt_caution(finding: Finding):
+    """The password reset of the reporting institution account by someone else within a
+    week before its receipt, or None: the re-inspecting official sees who reset it."""
+    from accounts.audit import object_label
+    from accounts.models import AuditEvent
+
+    user = finding.reported_by
+    if user is None or finding.reported_at is None or not hasattr(user, "institution_account"):
+        return None
+    return (
+        AuditEvent.objects.filter(
+            kind=AuditEvent.Kind.PASSWORD_RESET,
+            object_type=object_label(user),
+            object_id=str(user.pk),
+            created_at__lte=finding.reported_at,
+            created_at__gte=finding.reported_at - RESET_WINDOW,
+        )
+        .exclude(actor=user)
+        .select_related("actor")
+        .order_by("-created_at")
+        .first()
+    )

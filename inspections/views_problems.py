@@ -243,6 +243,7 @@ class FindingView(ScopedViewMixin, TemplateView):
             phase_deadline=phase_deadline,
             history=finding_history(finding),
             receipt_photos=list(finding.receipt_photos.all()),
+            receipt_caution=receipts.receipt_caution(finding),
             **kwargs,
         )
 

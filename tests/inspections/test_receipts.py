@@ -209,3 +209,21 @@ def test_the_institution_learns_what_the_re_inspection_made_of_its_receipt(clien
     assert page.status_code == 200 and "复查未通过" in page.content.decode()
     home = client.get(reverse("portal:home")).content.decode()
     assert 'data-testid="unread-count"' in home
+
+
+def test_a_receipt_soon_after_an_officials_reset_is_flagged_on_the_problem(client, cast, problems):
+    from institutions.accounts import institution_account_reset
+
+    user, problem = problems["user"], problems["own"]
+    client.force_login(cast.xiaodian)
+    url = reverse("inspections:finding", args=[problem.pk])
+    receipt_submit(finding=problem, actor=user, scope=scope_for(user), note="已整改",
+                   photos=[(jpeg(), "a.jpg")])  # fmt: skip
+    assert 'data-testid="receipt-caution"' not in client.get(url).content.decode()
+    institution_account_reset(
+        account=user.institution_account, actor=cast.xiaodian, scope=scope_for(cast.xiaodian)
+    )
+    receipt_submit(finding=problem, actor=user, scope=scope_for(user), note="已整改，补充照片",
+                   photos=[(jpeg("blue"), "b.jpg")])  # fmt: skip
+    page = client.get(url).content.decode()
+    assert 'data-testid="receipt-caution"' in page and str(cast.xiaodian) in page
