@@ -30,9 +30,9 @@ from core.models import Region
 from inspections.models import Finding, Inspection, Round
 from institutions.models import Institution
 from sampling.selectors import quota_status, sampling_rounds
-from selfcheck.selectors import said_compliant, submitted_per_county
 
 from .portable import portable_rows
+from .selfcheck import selfcheck_rows
 
 PERMISSION = "inspections.view"
 NO_SECTOR = ""
@@ -366,43 +366,6 @@ def staff_rows(scope: Scope, campaign: Campaign | None, prefix: str) -> list[tup
         .annotate(n=Count("id"), complete=Count("id", filter=Q(platform_complete=True)))
     )
     return [(county, sector or NO_SECTOR, n, complete) for county, sector, n, complete in rows]
-
-
-def selfcheck_rows(
-    scope: Scope, campaign: Campaign | None, prefix: str
-) -> tuple[list[tuple], list[tuple]]:
-    """The self-inspection rows of the facts: (county, sector, submitted) and (county,
-    sector, section, major problems the institution had said were 合规). Plain grouped
-    counts, the same on PostgreSQL and the SQLite demo."""
-    if campaign is None:
-        return [], []
-    institutions = scope.institutions(
-        Institution.objects.filter(county__code__startswith=prefix), PERMISSION
-    )
-    submitted = submitted_per_county(
-        institutions.filter(status=Institution.Status.OPERATING), campaign
-    )
-    contradicted = (
-        Finding.objects.filter(
-            task__inspection__round__campaign=campaign,
-            task__institution__in=institutions,
-            severity=ChecklistItem.Severity.MAJOR,
-        )
-        .exclude(status=Finding.Status.WITHDRAWN)
-        .filter(
-            said_compliant(
-                institution="task__institution",
-                campaign="task__inspection__round__campaign",
-                code="item__code",
-            )
-        )
-        .order_by()
-        .values_list("task__institution__county_id", "task__institution__sector", "section")
-        .annotate(n=Count("pk"))
-    )
-    return submitted, [
-        (c, sector or NO_SECTOR, section, n) for c, sector, section, n in contradicted
-    ]
 
 
 def live_facts(
