@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,7 +113,12 @@ def fee_record_create(
         source=FeeRecord.Source.MANUAL, created_by=actor, **texts,
     )  # fmt: skip
     record._history_user = actor
-    record.save()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # The same charge saved a moment ago (a second tap on 保存): the check above raced.
+        raise ValidationError(_("该机构已有同一笔收费记录（合同编号和收费日期相同）")) from None
     changes = evaluate_records([record], actor=actor, fresh=True)
     record.refresh_from_db()
     return record, changes

@@ -80,6 +80,7 @@ class FindingFilterSet(filters.FilterSet):
                 institution="task__institution",
                 campaign="task__inspection__round__campaign",
                 code="item__code",
+                before="task__inspection__submitted_at",
             )
         )
 

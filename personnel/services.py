@@ -61,6 +61,20 @@ def _require_own_or_institution(scope: Scope, institution: Institution) -> None:
         _require_institution(scope, "staff.change", institution)
 
 
+def _institutions_own_edit(scope: Scope, values: dict, staff: StaffMember | None = None) -> None:
+    """What an institution's own account may not decide of a staff record: whether the
+    national platform's record is complete (the officials confirm it), and anything of a
+    person whose criminal-record check or dismissal the officials hold (renamed or renumbered,
+    the check would no longer name who it was about)."""
+    if scope.own_institution() is None:
+        return
+    values["platform_complete"] = staff.platform_complete if staff is not None else None
+    if staff is not None and (staff.checks.exists() or staff.dismissals.exists()):
+        raise ValidationError(
+            _("该人员已有犯罪记录查询或清退记录，信息如需更正，请联系县级教育部门")
+        )
+
+
 def _check_staff_values(values: dict, *, existing: StaffMember | None = None) -> None:
     errors = {}
     start, end = values.get("employed_from"), values.get("employed_until")
@@ -106,6 +120,7 @@ def _save_once_per_institution(staff: StaffMember) -> None:
 @transaction.atomic
 def staff_create(*, actor, scope: Scope, id_number: str, **values) -> StaffMember:
     _require_own_or_institution(scope, values["institution"])
+    _institutions_own_edit(scope, values)
     try:
         number = crypto.validate_id(id_number)
     except crypto.IdNumberError as exc:
@@ -130,6 +145,7 @@ def staff_update(
     institution needs the right to change both."""
     _require_own_or_institution(scope, staff.institution)
     _require_own_or_institution(scope, values["institution"])
+    _institutions_own_edit(scope, values, staff)
     if id_number:
         try:
             number = crypto.validate_id(id_number)

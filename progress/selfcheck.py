@@ -34,6 +34,9 @@ def selfcheck_rows(
             task__inspection__round__campaign=campaign,
             task__institution__in=institutions,
             severity=ChecklistItem.Severity.MAJOR,
+            # The live county board narrows to the reader's sections here, as Facts.within
+            # narrows the kept copy for the city and the province.
+            section__in=sorted(scope.sections(PERMISSION)),
         )
         .exclude(status=Finding.Status.WITHDRAWN)
         .filter(
@@ -41,6 +44,7 @@ def selfcheck_rows(
                 institution="task__institution",
                 campaign="task__inspection__round__campaign",
                 code="item__code",
+                before="task__inspection__submitted_at",
             )
         )
         .order_by()

@@ -96,6 +96,11 @@ class SelfAnswer(models.Model):
     text = models.TextField(_("文字"), blank=True)
     note = models.TextField(_("问题描述"), blank=True)
     answered_at = models.DateTimeField(_("填写时间"), null=True, blank=True)
+    # The answer as submitted: what the boards compare with the officials' findings; a later
+    # correction (SelfAmendment) changes `value` only.
+    submitted_value = models.CharField(
+        _("提交时的自查结果"), max_length=16, choices=Value.choices, blank=True
+    )
     # The self-rectification (自查整改) of a 不合规 answer: the institution's own date, and
     # its word that it is done. Only meaningful once the self-inspection is submitted.
     fix_by = models.DateField(_("计划整改完成日期"), null=True, blank=True)

@@ -165,17 +165,21 @@ def amendment_rows(self_inspection: SelfInspection) -> list[dict]:
     ]
 
 
-def said_compliant(*, institution: str, campaign: str, code: str) -> Exists:
-    """True for a row (an official's problem) whose institution, in its submitted
-    self-inspection of the same campaign, said the same item was 合规: where the official
-    finding contradicts the self-assessment. The arguments are the row's paths to them."""
+def said_compliant(*, institution: str, campaign: str, code: str, before: str) -> Exists:
+    """True for a row (an official's problem) whose institution, in a self-inspection of the
+    same campaign submitted before the inspection (`before`: the row's path to the
+    inspection's submission time), said the same item was 合规: where the official finding
+    contradicts the self-assessment. The answer as submitted counts (`submitted_value`), so a
+    correction made after seeing the finding does not hide it; a self-inspection submitted
+    after the inspection may truthfully say 合规 of a problem fixed since."""
     return Exists(
         SelfAnswer.objects.filter(
             self_inspection__institution=OuterRef(institution),
             self_inspection__campaign=OuterRef(campaign),
             self_inspection__status=SelfInspection.Status.SUBMITTED,
+            self_inspection__submitted_at__lt=OuterRef(before),
             item__code=OuterRef(code),
-            value=SelfAnswer.Value.COMPLIANT,
+            submitted_value=SelfAnswer.Value.COMPLIANT,
         )
     )
 

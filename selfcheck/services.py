@@ -16,6 +16,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,16 +163,24 @@ def self_save_draft(
 ) -> SelfInspection:
     """Save what the institution has filled so far; all or nothing."""
     _own(scope, self_inspection)
-    if self_inspection.status != SelfInspection.Status.DRAFT:
+    # Locked and read afresh: an autosave that waited behind a submit must find it submitted,
+    # not save its stale copy over it.
+    locked = SelfInspection.objects.select_for_update().get(pk=self_inspection.pk)
+    if locked.status != SelfInspection.Status.DRAFT:
         raise ValidationError(_("自查表已提交，不能直接修改；如需更正，请填写更正说明"))
-    _claim(self_inspection, version=version, actor=actor)
+    _claim(locked, version=version, actor=actor)
     if has_dormitory is not None:
-        self_inspection.has_dormitory = has_dormitory
+        locked.has_dormitory = has_dormitory
     if has_kitchen is not None:
-        self_inspection.has_kitchen = has_kitchen
-    self_inspection.updated_by = actor
-    self_inspection.save()
+        locked.has_kitchen = has_kitchen
+    locked.updated_by = actor
+    locked.save(
+        update_fields=["has_dormitory", "has_kitchen", "updated_by", "updated_at", "version"]
+    )
+    self_inspection = locked
     items = {i.code: i for i in applicable_items(self_inspection)}
+    # An item that no longer applies (the kitchen unticked) takes its answer with it.
+    self_inspection.answers.exclude(item__in=items.values()).delete()
     unknown = sorted(set(answers) - set(items))
     if unknown:
         raise ValidationError(
@@ -283,6 +292,9 @@ def self_submit(
     for answer in non_compliant:
         answer.fix_by = fix_by
         answer.save(update_fields=["fix_by"])
+    # What the institution said when it submitted stays as said: a correction made after
+    # seeing the officials' findings changes `value`, never this (selectors.said_compliant).
+    locked.answers.update(submitted_value=F("value"))
     audit_log(
         kind=AuditEvent.Kind.OTHER,
         actor=actor,
@@ -323,8 +335,8 @@ def self_amend(
     after = {"value": fields["value"], "number": _plain(fields["number"]), "note": fields["note"]}
     if before == after:
         raise ValidationError(_("更正内容与原答案相同"))
-    for name, new in fields.items():
-        setattr(answer, name, new)
+    for name in ("value", "number", "note"):  # a text answer is not corrected here
+        setattr(answer, name, fields[name])
     answer.answered_at = timezone.now()
     if answer.value != SelfAnswer.Value.NON_COMPLIANT:
         answer.fix_by = None

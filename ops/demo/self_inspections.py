@@ -93,11 +93,10 @@ def _fill(user: User, *, found: dict[str, str], submit: bool, days_ago: int) -> 
         if found
         else "已对照九项规定逐项自查，未发现问题。",
     )
-    # Submitted some days ago, as an institution would have in the campaign's first weeks.
-    when = max(
-        timezone.now() - dt.timedelta(days=days_ago),
-        timezone.make_aware(dt.datetime.combine(record.campaign.starts_on, dt.time(10))),
-    )
+    # Submitted in the campaign's first days, before the county screened most institutions
+    # (a self-assessment counts against the officials' findings made after it).
+    start = timezone.make_aware(dt.datetime.combine(record.campaign.starts_on, dt.time(9)))
+    when = min(start + dt.timedelta(hours=days_ago), timezone.now())
     SelfInspection.objects.filter(pk=record.pk).update(submitted_at=when)
     return record
 

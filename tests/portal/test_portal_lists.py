@@ -173,3 +173,65 @@ def test_an_institution_cannot_refund_or_close_its_own_violation(cast, places, o
         services.fee_violation_close(violation=violation, actor=own, scope=scope_for(own), note="x")
     violation.refresh_from_db()
     assert violation.status == "open"
+
+
+def test_a_checked_staff_record_is_the_officials_to_correct(client, cast, places, own):
+    """Found by review: an institution could rename and renumber a teacher whose criminal-
+    record check or dismissal the officials hold, then register the person again clean."""
+    from tests.factories.personnel import BackgroundCheckFactory
+
+    member = StaffFactory(institution=places.xiaodian, name="钱老师")
+    BackgroundCheckFactory(staff=member)
+    client.force_login(own)
+    response = client.post(
+        reverse("portal:staff_edit", args=[member.pk]),
+        staff_form(places.xiaodian, id_number=id_number(), name="孙老师"),
+    )
+    assert response.status_code == 400 and "联系县级教育部门" in response.content.decode()
+    member.refresh_from_db()
+    assert member.name == "钱老师"
+
+
+def test_the_platform_record_is_the_officials_to_confirm(client, places, own):
+    client.force_login(own)
+    client.post(reverse("portal:staff_create"), staff_form(places.xiaodian, platform_complete="on"))
+    assert StaffMember.objects.get().platform_complete is None  # not the institution's word
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_tap_racing_the_first_is_a_chinese_refusal_not_a_500(cast, places, own):
+    """Found by review: two saves of the same charge both passed the duplicate check; the
+    second hit the unique constraint. The first is held uncommitted in another connection
+    while the second runs, so the race is certain."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection, transaction
+
+    from fees import services
+
+    today = timezone.localdate()
+    charge = dict(
+        institution=places.xiaodian, amount=Decimal("3600"), period_from=today,
+        period_to=today + dt.timedelta(days=60), charged_on=today, supervised=True,
+        contract_number="HT-RACE",
+    )  # fmt: skip
+    inserted, release = threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.fee_record_create(actor=own, scope=scope_for(own), **charge)
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inserted.wait(10)
+    threading.Timer(1.0, release.set).start()  # commit the first while the second waits on it
+    with pytest.raises(ValidationError, match="已有同一笔收费记录"):
+        services.fee_record_create(actor=own, scope=scope_for(own), **charge)
+    thread.join(10)
+    assert FeeRecord.objects.filter(contract_number="HT-RACE").count() == 1

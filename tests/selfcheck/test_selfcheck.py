@@ -461,3 +461,55 @@ def test_the_screening_form_shows_the_self_answer_beside_each_item(client, cast,
     assert 'data-testid="self-answer-1.02"' in page
     photo = SelfPhoto.objects.get()
     assert reverse("selfcheck:photo", args=[photo.pk]) in page
+
+
+# -- found by review ----------------------------------------------------------------------
+
+
+def test_an_autosave_arriving_after_the_submit_cannot_reopen_it(own):
+    """The phone's autosave (loaded before the submit, same account, version one behind)
+    must not pass as a lost reply and save its stale copy over the submitted record."""
+    record = self_inspected(own, non_compliant=("1.01",), submit=False)
+    record.refresh_from_db()
+    stale = SelfInspection.objects.get(pk=record.pk)
+    scope = scope_for(own)
+    services.self_submit(
+        self_inspection=record, actor=own, scope=scope, version=record.version,
+        fix_by=timezone.localdate() + dt.timedelta(days=5),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="自查表已提交"):
+        services.self_save_draft(
+            self_inspection=stale, actor=own, scope=scope, version=stale.version,
+            answers={"1.02": {"value": "na"}},
+        )  # fmt: skip
+    record.refresh_from_db()
+    assert record.status == SelfInspection.Status.SUBMITTED and record.submitted_at
+
+
+def test_unticking_the_kitchen_drops_the_kitchen_answers(own):
+    scope = scope_for(own)
+    record = services.self_inspection_start(scope=scope, actor=own)
+    record = services.self_save_draft(
+        self_inspection=record, actor=own, scope=scope, version=record.version, answers={},
+        has_kitchen=True,
+    )  # fmt: skip
+    record = services.self_save_draft(
+        self_inspection=record, actor=own, scope=scope, version=record.version,
+        answers={"2.14": {"value": "non_compliant", "note": "厨房无灭火毯"}},
+    )  # fmt: skip
+    services.self_save_draft(
+        self_inspection=record, actor=own, scope=scope, version=record.version, answers={},
+        has_kitchen=False,
+    )  # fmt: skip
+    assert not SelfAnswer.objects.filter(item__code="2.14").exists()
+
+
+def test_a_correction_keeps_the_submitted_self_assessment_and_the_text(own):
+    record = self_inspected(own, non_compliant=())
+    scope = scope_for(own)
+    services.self_amend(
+        self_inspection=record, actor=own, scope=scope, code="2.22", value="non_compliant",
+        note="复核发现", reason="看到检查结果后更正",
+    )  # fmt: skip
+    answer = SelfAnswer.objects.get(self_inspection=record, item__code="2.22")
+    assert (answer.value, answer.submitted_value) == ("non_compliant", "compliant")
