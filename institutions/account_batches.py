@@ -39,14 +39,24 @@ INLINE_AT_MOST = 5
 KEEP = dt.timedelta(hours=24)
 SAVE_EVERY = 10
 ACTIVE = (AccountBatch.Status.QUEUED, AccountBatch.Status.RUNNING)
+# A batch with no progress for this long was interrupted (its task lost with the broker, its
+# worker killed): the county may start another, and the passwords sealed so far are
+# downloadable. Ten accounts take about five seconds; an hour of silence is not a slow run.
+STALE = dt.timedelta(hours=1)
+
+
+def stale(batch: AccountBatch, *, now: dt.datetime | None = None) -> bool:
+    last = batch.touched_at or batch.created_at
+    return batch.status in ACTIVE and last < (now or timezone.now()) - STALE
 
 
 def candidates(county_code: str) -> QuerySet[Institution]:
-    """The county's operating institutions without an active account of their own."""
-    active = InstitutionAccount.objects.filter(institution=OuterRef("pk"), user__is_active=True)
+    """The county's operating institutions without any account of their own: one whose
+    account the county switched off is the county's to open again, on its page."""
+    any_account = InstitutionAccount.objects.filter(institution=OuterRef("pk"))
     return (
         Institution.objects.filter(county_id=county_code, status=Institution.Status.OPERATING)
-        .exclude(Exists(active))
+        .exclude(Exists(any_account))
         .order_by("name", "pk")
     )
 
@@ -77,7 +87,15 @@ def account_batch_request(*, county: Region, actor, scope: Scope) -> AccountBatc
     with transaction.atomic():
         # One batch at a time per county: two would open the same institutions twice.
         Region.objects.select_for_update().get(pk=county.pk)
-        if AccountBatch.objects.filter(county=county, status__in=ACTIVE).exists():
+        running = AccountBatch.objects.filter(county=county, status__in=ACTIVE)
+        interrupted = [b.pk for b in running if stale(b)]
+        if interrupted:
+            AccountBatch.objects.filter(pk__in=interrupted).update(
+                status=AccountBatch.Status.FAILED,
+                error=_("开通中断（超过 1 小时没有进展），已开通的账号保留，其初始密码仍可下载"),
+                finished_at=timezone.now(),
+            )
+        if running.exclude(pk__in=interrupted).exists():
             raise ValidationError(
                 _("%(county)s已有正在开通的批次，请稍候") % {"county": county.name}
             )
@@ -91,10 +109,13 @@ def account_batch_request(*, county: Region, actor, scope: Scope) -> AccountBatc
                     "institutions": waiting},
         )  # fmt: skip
         if waiting > INLINE_AT_MOST:
+            # Robust: a broker that is down leaves the batch queued, not the request a 500; it
+            # counts as interrupted after STALE and the county starts it again.
             transaction.on_commit(
                 lambda: current_app.send_task(
                     "institutions.tasks.account_batch_task", args=[batch.pk]
-                )
+                ),
+                robust=True,
             )
     if waiting <= INLINE_AT_MOST:
         account_batch_run(batch_id=batch.pk)
@@ -122,7 +143,8 @@ def account_batch_run(*, batch_id: int) -> None:
     def keep(**fields) -> None:
         AccountBatch.objects.filter(pk=batch.pk).update(
             opened=len(rows), skipped=skipped, sheet=_seal(rows) if rows else "",
-            sheet_until=timezone.now() + KEEP if rows else None, **fields,
+            sheet_until=timezone.now() + KEEP if rows else None, touched_at=timezone.now(),
+            **fields,
         )  # fmt: skip
 
     if not manageable_counties(scope=scope).filter(pk=batch.county_id).exists():
@@ -136,6 +158,8 @@ def account_batch_run(*, batch_id: int) -> None:
         return
     try:
         for institution in candidates(batch.county_id):
+            if institution.accounts.exists():
+                continue  # opened on its page meanwhile
             try:
                 account, password = institution_account_open(
                     institution=institution, actor=actor, scope=scope
@@ -179,7 +203,7 @@ def batch_sheet_take(*, batch: AccountBatch, actor) -> bytes:
         locked = AccountBatch.objects.select_for_update().select_related("county").get(pk=batch.pk)
         if locked.created_by_id != actor.pk:
             raise Http404
-        if locked.status in ACTIVE:
+        if locked.status in ACTIVE and not stale(locked):
             raise ValidationError(_("账号还在开通中，完成后再下载"))
         if not locked.sheet or (locked.sheet_until and locked.sheet_until <= timezone.now()):
             raise ValidationError(

@@ -198,6 +198,8 @@ class AccountBatch(models.Model):
     skipped = models.PositiveIntegerField(_("未开通"), default=0)
     error = models.TextField(_("错误"), blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # When the worker last reported progress: a batch silent for long was interrupted.
+    touched_at = models.DateTimeField(_("最后进展"), null=True, blank=True)
     # The sheet's rows, Fernet-encrypted (core/crypto.py); wiped by the one download or after
     # 24 hours by the hourly purge. Never in any history.
     sheet = models.TextField(blank=True)

@@ -107,6 +107,8 @@ class AccountBatchesView(_AccountsMixin, View):
         for county in counties:
             county.waiting = account_batches.candidates(county.pk).count()
         batches = list(account_batches.batch_list(scope=self.scope, actor=request.user)[:20])
+        for batch in batches:
+            batch.is_stale = account_batches.stale(batch)
         response = render(
             request,
             "institutions/account_batches.html",

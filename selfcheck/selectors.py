@@ -89,7 +89,8 @@ def submitted_answers(*, institution: Institution, campaign: Campaign) -> dict[s
 
 def institutions_with_status(*, scope: Scope, campaign: Campaign) -> QuerySet[Institution]:
     """The operating institutions the official sees, each with its self-inspection's state,
-    when it was submitted, and how many of its own items are still open."""
+    when it was submitted, and how many of its own items are still open (in the reader's
+    sections: a fire officer counts the fire items)."""
     mine = SelfInspection.objects.filter(campaign=campaign, institution=OuterRef("pk"))
     open_items = (
         SelfAnswer.objects.filter(
@@ -98,6 +99,7 @@ def institutions_with_status(*, scope: Scope, campaign: Campaign) -> QuerySet[In
             self_inspection__status=SelfInspection.Status.SUBMITTED,
             value=SelfAnswer.Value.NON_COMPLIANT,
             fixed_at__isnull=True,
+            item__section__in=sorted(scope.sections(PERMISSION)),
         )
         .order_by()
         .values("self_inspection__institution")
@@ -122,13 +124,17 @@ def institutions_with_status(*, scope: Scope, campaign: Campaign) -> QuerySet[In
 
 
 def status_filter(queryset: QuerySet[Institution], status: str) -> QuerySet[Institution]:
-    """Narrow the list to 已提交 / 填写中 / 未开始 / 有未整改项."""
+    """Narrow the list to 已提交 / 填写中 / 未开始 / 未提交 (either) / 有未整改项."""
     if status == "submitted":
         return queryset.filter(self_status=SelfInspection.Status.SUBMITTED)
     if status == "draft":
         return queryset.filter(self_status=SelfInspection.Status.DRAFT)
     if status == "none":
         return queryset.filter(self_status__isnull=True)
+    if status == "unsubmitted":
+        return queryset.filter(
+            Q(self_status__isnull=True) | Q(self_status=SelfInspection.Status.DRAFT)
+        )
     if status == "open":
         return queryset.filter(self_open__gt=0)
     return queryset
@@ -143,26 +149,33 @@ def counts(queryset: QuerySet[Institution]) -> dict[str, int]:
     )
 
 
-def amendment_rows(self_inspection: SelfInspection) -> list[dict]:
-    """The corrections made after submitting, with the answers in words."""
+def amendment_rows(self_inspection: SelfInspection, sections=None) -> list[dict]:
+    """The corrections made after submitting, with the answers in words; with `sections`,
+    only the changes to items of those sections (an official reads their own)."""
     labels = dict(SelfAnswer.Value.choices)
+    codes = None
+    if sections is not None:
+        codes = set(
+            self_inspection.checklist.items.filter(section__in=sections).values_list(
+                "code", flat=True
+            )
+        )
 
     def said(side: dict) -> str:
         parts = [str(labels.get(side.get("value"), "")), side.get("number") or ""]
         return " ".join(p for p in parts if p) or "—"
 
-    return [
-        {
-            "made_at": amendment.made_at,
-            "made_by": amendment.made_by,
-            "reason": amendment.reason,
-            "changes": [
-                {"code": c["code"], "before": said(c["before"]), "after": said(c["after"])}
-                for c in amendment.changes
-            ],
-        }
-        for amendment in self_inspection.amendments.select_related("made_by")
-    ]
+    rows = []
+    for amendment in self_inspection.amendments.select_related("made_by"):
+        changes = [
+            {"code": c["code"], "before": said(c["before"]), "after": said(c["after"])}
+            for c in amendment.changes
+            if codes is None or c["code"] in codes
+        ]
+        if changes:
+            rows.append({"made_at": amendment.made_at, "made_by": amendment.made_by,
+                         "reason": amendment.reason, "changes": changes})  # fmt: skip
+    return rows
 
 
 def said_compliant(*, institution: str, campaign: str, code: str, before: str) -> Exists:

@@ -22,7 +22,7 @@ from core.regions import within_region
 from . import selectors
 from .models import SelfAnswer, SelfInspection, SelfPhoto
 
-STATUSES = ("submitted", "draft", "none", "open")
+STATUSES = ("submitted", "draft", "none", "unsubmitted", "open")
 
 
 def _campaign(scope):
@@ -92,7 +92,7 @@ class DetailView(ScopedViewMixin, TemplateView):
                 for a in answer_list
                 if a.value == SelfAnswer.Value.NON_COMPLIANT
             ],
-            amendments=selectors.amendment_rows(record),
+            amendments=selectors.amendment_rows(record, sections),
             **kwargs,
         )
 

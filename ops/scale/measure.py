@@ -75,10 +75,13 @@ def median_ms(samples: list[float]) -> float:
 
 
 def api_list_paths() -> list[tuple[str, str]]:
-    """Every list endpoint of the API (router names ending in -list), from the URLconf."""
+    """Every list endpoint of the API (router names ending in -list), from the URLconf. The
+    institution side's (/api/v1/org/…) are left out: an official gets 403 there, and each
+    reads one institution's own rows, not a region's."""
     found = {}
     for path, name in _walk(get_resolver().url_patterns):
         listed = name and name.endswith("-list") and path.startswith("api/")
+        listed = listed and not name.startswith("org-")
         if listed and "<" not in path and "(?P" not in path:
             found.setdefault(name, "/" + path)
     return [(f"api {name[:-5]}", path) for name, path in sorted(found.items())]

@@ -9,7 +9,7 @@ import tests.factories as factories
 
 PROJECT_APPS = {
     "core", "accounts", "tabular", "institutions", "campaign", "inspections", "sampling",
-    "clock", "personnel", "fees", "complaints", "enforcement", "reporting", "api",
+    "clock", "personnel", "fees", "complaints", "enforcement", "reporting", "api", "selfcheck",
 }  # fmt: skip
 
 

@@ -46,6 +46,7 @@ from tests.factories.inspections import (
     RoundFactory,
 )
 from tests.factories.institutions import (
+    AccountBatchFactory,
     InstitutionAccountFactory,
     InstitutionFactory,
     SiteFactory,
@@ -70,9 +71,17 @@ from tests.factories.sampling import (
     DrawFactory,
     PoolMemberFactory,
 )
+from tests.factories.selfcheck import (
+    SelfAmendmentFactory,
+    SelfAnswerFactory,
+    SelfInspectionFactory,
+    SelfPhotoFactory,
+)
 from tests.factories.tabular import ExportRunFactory, ImportRunFactory
 
 __all__ = [
+    "AccountBatchFactory", "SelfAmendmentFactory", "SelfAnswerFactory", "SelfInspectionFactory",
+    "SelfPhotoFactory",
     "AmendmentFactory", "AnswerFactory", "ApiTokenFactory", "AssignmentFactory",
     "AttachmentFactory", "AuditEventFactory", "BackgroundCheckFactory", "CampaignClockFactory",
     "CampaignFactory", "CaseFactory", "InstitutionAccountFactory", "CategoryRuleFactory", "CheckBatchFactory",

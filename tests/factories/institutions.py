@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 
 from accounts.models import RoleGrant
-from institutions.models import Institution, InstitutionAccount, Site
+from institutions.models import AccountBatch, Institution, InstitutionAccount, Site
 from ops.demo.institutions import credit_code
 from tests.factories.accounts import UserFactory
 from tests.factories.core import lazy_region
@@ -64,3 +64,15 @@ class InstitutionAccountFactory(factory.django.DjangoModelFactory):
             RoleGrant.objects.create(user=self.user, role="institution", region_id=county)
             self.user.region_id = county
             self.user.save(update_fields=["region"])
+
+
+class AccountBatchFactory(factory.django.DjangoModelFactory):
+    """A finished bulk opening with nothing left to download; pages start one through
+    institutions.account_batches.account_batch_request."""
+
+    class Meta:
+        model = AccountBatch
+
+    county = lazy_region("140105")
+    created_by = factory.SubFactory(UserFactory)
+    status = AccountBatch.Status.DONE

@@ -185,3 +185,42 @@ def test_a_province_admin_opens_any_county_of_the_province(client, cast, places)
     response = client.post(reverse("institutions:account_batches"), {"county": "140213"})
     assert response.status_code == 302
     assert InstitutionAccount.objects.get().institution == places.pingcheng
+
+
+# -- found by review ----------------------------------------------------------------------
+
+
+def test_an_interrupted_batch_does_not_block_the_county_and_its_passwords_stay(cast, places):
+    import datetime as dt
+
+    InstitutionFactory.create_batch(account_batches.INLINE_AT_MOST + 1, county_id="140105")
+    scope = scope_for(cast.xiaodian)
+    first = account_batches.account_batch_request(county=county(), actor=cast.xiaodian, scope=scope)
+    # Its worker opened some, sealed them, then died: the batch stays RUNNING, silent.
+    account_batches.account_batch_run(batch_id=first.pk)
+    AccountBatch.objects.filter(pk=first.pk).update(
+        status=AccountBatch.Status.RUNNING,
+        touched_at=timezone.now() - account_batches.STALE - dt.timedelta(minutes=1),
+    )
+    first.refresh_from_db()
+    assert len(sheet_rows(account_batches.batch_sheet_take(batch=first, actor=cast.xiaodian)))
+    InstitutionFactory(county_id="140105")
+    second = account_batches.account_batch_request(
+        county=county(), actor=cast.xiaodian, scope=scope
+    )
+    first.refresh_from_db()
+    assert first.status == "failed" and "中断" in first.error
+    assert (second.status, second.opened) == ("done", 1)
+
+
+def test_a_switched_off_or_meanwhile_opened_account_is_left_alone(cast, places):
+    from institutions.accounts import institution_account_open, institution_account_set_active
+
+    scope = scope_for(cast.xiaodian)
+    account, _password = institution_account_open(
+        institution=places.xiaodian, actor=cast.xiaodian, scope=scope
+    )
+    institution_account_set_active(account=account, active=False, actor=cast.xiaodian, scope=scope)
+    assert not account_batches.candidates("140105").filter(pk=places.xiaodian.pk).exists()
+    with pytest.raises(ValidationError, match="都已开通账号"):
+        account_batches.account_batch_request(county=county(), actor=cast.xiaodian, scope=scope)

@@ -513,3 +513,30 @@ def test_a_correction_keeps_the_submitted_self_assessment_and_the_text(own):
     )  # fmt: skip
     answer = SelfAnswer.objects.get(self_inspection=record, item__code="2.22")
     assert (answer.value, answer.submitted_value) == ("non_compliant", "compliant")
+
+
+def test_a_fire_officer_reads_only_the_fire_sections_corrections_and_open_items(client, own):
+    """Found by review: the corrections and the open-item counts crossed sections."""
+    from accounts.models import RoleGrant
+    from tests.factories import UserFactory
+
+    record = self_inspected(own, non_compliant=("1.01",))
+    services.self_amend(
+        self_inspection=record, actor=own, scope=scope_for(own), code="1.02",
+        value="non_compliant", note="疏散通道堆放杂物", reason="漏看二楼",
+    )  # fmt: skip
+    fire = UserFactory(username="fire_xd", grant=("county_officer", "140105"))
+    RoleGrant.objects.filter(user=fire).update(department="fire")
+    client.force_login(fire)
+    page = client.get(reverse("selfcheck:detail", args=[record.pk])).content.decode()
+    assert "漏看二楼" not in page and "1.02" not in page
+    listing = client.get(reverse("selfcheck:list"))
+    row = next(i for i in listing.context["page"] if i.pk == record.institution_id)
+    assert not row.self_open  # 1.01 and 1.02 are education's (section 一)
+
+
+def test_the_boards_not_submitted_link_lists_drafts_and_the_not_begun(client, cast, places, own):
+    self_inspected(own, submit=False)
+    client.force_login(cast.province)
+    page = client.get(reverse("selfcheck:list") + "?status=unsubmitted").content.decode()
+    assert places.xiaodian.name in page and places.pingcheng.name in page
