@@ -40,7 +40,9 @@ def not_self_inspected(run: _Run):
     with_account = InstitutionAccount.objects.filter(
         institution=OuterRef("pk"), user__is_active=True
     )
-    institutions = Institution.objects.filter(status=Institution.Status.OPERATING)
+    institutions = run.scope.institutions(
+        Institution.objects.filter(status=Institution.Status.OPERATING), "institutions.view"
+    )
     institutions = _in_province(run, institutions, "county__code")
     return (
         institutions.filter(Exists(with_account))

@@ -12,6 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import Scope, get_in_scope_or_404
+from core.forms import refusal_on_form
 from core.paging import NarrowPaginator
 from institutions.models import Institution
 from institutions.selectors import institution_list, region_list
@@ -118,7 +119,7 @@ class FeeRecordCreateView(ScopedViewMixin, FormView):
                 actor=self.request.user, scope=self.scope, **data
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if changes.found:
             messages.warning(self.request, _("已录入。该笔收费违反收费规则，已生成退费整改任务"))
@@ -128,15 +129,6 @@ class FeeRecordCreateView(ScopedViewMixin, FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-def _refused(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _render_record(request, scope, pk, **forms_) -> object:
@@ -158,7 +150,7 @@ class RefundCreateView(ScopedViewMixin, View):
                     record=record, actor=request.user, scope=self.scope, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _refused(form, exc)
+                refusal_on_form(form, exc)
             else:
                 if closed:
                     messages.success(request, _("已记录退费，退费已足额，相关违规已销号"))

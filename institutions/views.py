@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.mixins import ScopedViewMixin
 from accounts.roles import Department, Sector
 from accounts.scope import get_in_scope_or_404
+from core.forms import refusal_on_form
 
 from . import accounts, selectors, services
 from .forms import InstitutionForm, SiteForm
@@ -72,15 +73,6 @@ class InstitutionDetailView(ScopedViewMixin, TemplateView):
         )
 
 
-def _refused(form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, next to the fields it names (or above them)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 class InstitutionCreateView(ScopedViewMixin, FormView):
     permission = "institutions.change"
     template_name = "institutions/institution_form.html"
@@ -102,7 +94,7 @@ class InstitutionCreateView(ScopedViewMixin, FormView):
         try:
             institution = services.institution_create(actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已新增机构“%(name)s”") % {"name": institution.name})
         return redirect("institutions:detail", pk=institution.pk)
@@ -138,7 +130,7 @@ class InstitutionUpdateView(ScopedViewMixin, FormView):
                 institution=self.institution, actor=self.request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已保存修改"))
         return redirect("institutions:detail", pk=self.institution.pk)
@@ -165,7 +157,7 @@ class SiteCreateView(ScopedViewMixin, FormView):
                 institution=self.institution, actor=self.request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已新增培训场所"))
         return redirect("institutions:detail", pk=self.institution.pk)
@@ -198,7 +190,7 @@ class SiteUpdateView(ScopedViewMixin, _SiteMixin, FormView):
         try:
             services.site_update(site=self.site, actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已保存修改"))
         return redirect(self.get_success_url())

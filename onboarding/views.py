@@ -19,19 +19,9 @@ from accounts import selectors, selectors_manage, services
 from accounts.delegation import managed_users
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404, scope_for
+from core.forms import refusal_on_form
 
 from .forms import AccountCreateForm, AccountFilterForm, AccountForm, GrantForm
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's refusal beside the field it names, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def _refusal(request, exc: ValidationError) -> None:
@@ -93,7 +83,7 @@ class UserCreateView(_ManageMixin, View):
                     department=data["department"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                refusal_on_form(form, exc)
             else:
                 return _shown_once(request, {"account": account, "password": password, "new": True})
         return self.page(form, status=400)
@@ -120,7 +110,7 @@ class UserDetailView(_ManageMixin, View):
                     region_code=data["region"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                refusal_on_form(form, exc)
             else:
                 messages.success(request, _("账号信息已保存"))
                 return redirect("onboarding:user", pk=account.pk)
@@ -191,7 +181,7 @@ class GrantAddView(_ManageMixin, View):
                     department=data["department"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                refusal_on_form(form, exc)
             else:
                 messages.success(request, _("已添加授权"))
                 return redirect("onboarding:user", pk=account.pk)

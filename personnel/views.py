@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import get_in_scope_or_404
 from core import crypto
+from core.forms import refusal_on_form
 from core.paging import NarrowPaginator
 from core.text import small_int
 from institutions.selectors import institution_list, region_list
@@ -118,14 +119,6 @@ class StaffRevealView(ScopedViewMixin, View):
         return _no_store(render(request, StaffDetailView.template_name, context))
 
 
-def _refused(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 class _StaffFormView(ScopedViewMixin, FormView):
     permission = "staff.change"
     template_name = "personnel/staff_form.html"
@@ -156,7 +149,7 @@ class StaffCreateView(_StaffFormView):
                 actor=self.request.user, scope=self.scope, **self.values(form)
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已新增人员“%(name)s”") % {"name": staff.name})
         return redirect("personnel:detail", pk=staff.pk)
@@ -188,7 +181,7 @@ class StaffUpdateView(_StaffFormView):
                 staff=self.staff, actor=self.request.user, scope=self.scope, **self.values(form)
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已保存修改"))
         return redirect("personnel:detail", pk=self.staff.pk)

@@ -17,6 +17,7 @@ from accounts.audit import audit_log
 from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditEvent
 from accounts.scope import get_in_scope_or_404
+from core.forms import refusal_on_form
 from core.models import Region
 from core.text import small_int
 from institutions.selectors import institution_list, region_list
@@ -26,7 +27,7 @@ from . import selectors, services
 from .exporters import BatchSheet
 from .forms import BatchForm, DismissalCloseForm, ResultForm, RevealForm
 from .models import BackgroundCheck, CheckBatch, Dismissal
-from .views import _no_store, _refused
+from .views import _no_store
 
 
 class BatchListView(ScopedViewMixin, TemplateView):
@@ -99,7 +100,7 @@ class BatchCreateView(ScopedViewMixin, FormView):
                 note=data.get("note") or "",
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -237,7 +238,7 @@ class ResultView(ScopedViewMixin, FormView):
                 },
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.form_invalid(form)
         if dismissal is not None:
             messages.warning(self.request, _("查询发现不得从业情形，已下达清退任务"))
@@ -305,7 +306,7 @@ class DismissalCloseView(ScopedViewMixin, View):
                     note=form.cleaned_data.get("note") or "",
                 )
             except ValidationError as exc:
-                _refused(form, exc)
+                refusal_on_form(form, exc)
             else:
                 messages.success(request, _("清退任务已办结"))
                 return redirect("personnel:dismissal", pk=dismissal.pk)

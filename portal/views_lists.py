@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.scope import get_in_scope_or_404
+from core.forms import refusal_on_form
 from fees import services as fee_services
 from fees.forms import FeeRecordForm
 from fees.models import FeeViolation
@@ -27,15 +28,6 @@ from . import selectors
 from .views import PortalMixin
 
 PAGE_SIZE = 200
-
-
-def _refused(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _own_only(form: forms.Form, institution: Institution) -> None:
@@ -96,7 +88,7 @@ class StaffCreateView(_StaffFormView):
                 actor=request.user, scope=self.scope, **self.values(form)
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.page(form, status=400)
         messages.success(request, _("已新增人员“%(name)s”") % {"name": staff.name})
         return redirect("portal:staff")
@@ -127,7 +119,7 @@ class StaffEditView(_StaffFormView):
                 staff=staff, actor=request.user, scope=self.scope, **self.values(form)
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.page(form, status=400)
         messages.success(request, _("已保存"))
         return redirect("portal:staff")
@@ -178,7 +170,7 @@ class FeeCreateView(PortalMixin, View):
                 actor=request.user, scope=self.scope, **form.cleaned_data
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_on_form(form, exc)
             return self.page(form, status=400)
         if changes.found:
             messages.warning(
